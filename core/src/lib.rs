@@ -1,0 +1,32 @@
+//! Pipedrive's rules for app-specific webhooks, as a pure engine.
+//!
+//! Every rule is a function of (state, input, `now`) → (new state, outcome): no I/O, no clock,
+//! no unseeded randomness. Rule numbers (R1–R15) refer to the project's domain reference
+//! (`shared/pipedrive-webhooks.md`), summarised in the README.
+//!
+//! ```
+//! use pipedrive_webhooks::{validate, NewWebhook, Policy};
+//! let input = NewWebhook::new("https://example.com/pipedrive", "change", "deal", "Deal changes").with_version("2.0");
+//! assert!(validate(&input, &Policy::default()).is_ok());
+//! ```
+
+pub mod account;
+pub mod delivery;
+pub mod error;
+pub mod event;
+pub mod permission;
+pub mod policy;
+pub mod validation;
+pub mod webhook;
+
+pub use account::{Account, App, Entry, Quota, Removal, RemovalReason, SetupError, User};
+pub use delivery::{Admission, AttemptOutcome, DeliveryState, Next, Response, Rule, Standing, TickOutcome};
+pub use error::{ApiError, FieldMessage};
+pub use event::EventAction;
+pub use permission::{may_delete, may_see, Caller, DenyReason};
+pub use policy::{Millis, Policy, HOUR, MINUTE, SECOND};
+pub use validation::{validate, Field, FieldError, NewWebhook, Problem, ValidWebhook, ValidationErrors, Warning, WarningCode};
+pub use webhook::{AppId, PayloadVersion, UserId, Webhook, WebhookId, WebhookType};
+
+#[cfg(feature = "js")]
+pub mod js;

@@ -1,0 +1,44 @@
+//! `cargo xtask dist-js`: the npm package `pipedrive-webhooks`, built from the release wasm.
+//!
+//! Layout: `node/` (CommonJS, loads the wasm synchronously), `web/` (ES module for browsers and
+//! bundlers, `init()` fetches the wasm), one `package.json` whose `exports` picks between them.
+
+use crate::env::{cmd, exec, root};
+use std::path::PathBuf;
+
+pub fn build() -> Result<PathBuf, String> {
+    let out = root().join("target/npm/pipedrive-webhooks");
+    exec(cmd("cargo").args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "pipedrive-webhooks",
+        "--lib",
+        "--features",
+        "js",
+    ]))?;
+    let wasm = root().join("target/wasm32-unknown-unknown/release/pipedrive_webhooks.wasm");
+    let _ = std::fs::remove_dir_all(&out);
+    for (target, dir) in [("nodejs", "node"), ("web", "web")] {
+        let dest = out.join(dir);
+        exec(cmd("wasm-bindgen")
+            .args(["--target", target, "--out-dir"])
+            .arg(&dest)
+            .arg(&wasm))?;
+        let bg = dest.join("pipedrive_webhooks_bg.wasm");
+        exec(cmd("wasm-opt").args(["-O3", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))?;
+        // wasm-bindgen writes its own .gitignore and package.json stubs per target; ours is the package's.
+        let _ = std::fs::remove_file(dest.join(".gitignore"));
+        let _ = std::fs::remove_file(dest.join("package.json"));
+    }
+    for file in ["package.json", "README.md"] {
+        let src = root().join("core/js").join(file);
+        if src.is_file() {
+            std::fs::copy(&src, out.join(file)).map_err(|e| format!("{}: {e}", src.display()))?;
+        }
+    }
+    println!("dist-js: package in {}", out.display());
+    Ok(out)
+}

@@ -1,0 +1,45 @@
+//! `cargo xtask <task>`: the project's one entry point for setting up, serving, testing and measuring.
+
+mod bench;
+mod dist_js;
+mod env;
+mod setup;
+mod sizes;
+mod tally;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  setup     install what is missing (wasm target, wasm-bindgen-cli, trunk, npm tools, Chromium)
+  serve     setup, then serve the panel on http://127.0.0.1:8080
+  test      setup, then every suite; ends with one 'N passed, N failed' line
+  bench     print the benchmarks' figures (sizes, speeds)
+  dist-js   build the npm package into target/npm/pipedrive-webhooks";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "setup" => setup::run(),
+        "serve" => setup::run().and_then(|()| env::serve()),
+        "test" => setup::run().and_then(|()| test::run()),
+        "bench" => setup::run().and_then(|()| bench::run()),
+        "dist-js" => dist_js::build().map(|_| ()),
+        "" | "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(format!("unknown task {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("xtask: {message}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
