@@ -20,6 +20,28 @@ pub enum Response {
     Refused { after_ms: Millis },
 }
 
+impl Response {
+    /// When an attempt that started at `start` ends, the status it got in time, and whether it
+    /// timed out (R9): an answer after the timeout is no answer; the attempt ends at the timeout.
+    ///
+    /// ```
+    /// use pipedrive_webhooks::{Policy, Response};
+    /// let p = Policy::default();
+    /// assert_eq!(Response::Status { code: 200, after_ms: 10_000 }.resolve(&p, 0), (10_000, Some(200), false));
+    /// assert_eq!(Response::Status { code: 200, after_ms: 10_001 }.resolve(&p, 0), (10_000, None, true));
+    /// ```
+    #[inline]
+    pub fn resolve(self, p: &Policy, start: Millis) -> (Millis, Option<u16>, bool) {
+        match self {
+            Response::Status { code, after_ms } if after_ms.max(0) <= p.timeout_ms => {
+                (start.saturating_add(after_ms.max(0)), Some(code), false)
+            }
+            Response::Status { .. } | Response::NoAnswer => (start.saturating_add(p.timeout_ms), None, true),
+            Response::Refused { after_ms } => (start.saturating_add(after_ms.clamp(0, p.timeout_ms)), None, false),
+        }
+    }
+}
+
 /// The rule behind a transition, for the panel and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Rule {
@@ -147,6 +169,7 @@ pub struct DeliveryState {
 
 impl DeliveryState {
     /// When R13 deletes this webhook unless an attempt succeeds first.
+    #[inline]
     pub fn deletion_due(&self, p: &Policy) -> Option<Millis> {
         self.failing_since.map(|f| f.saturating_add(p.deletion_after_ms))
     }
@@ -154,6 +177,7 @@ impl DeliveryState {
     /// Applies what time alone does up to `now`: a ban ends at its instant, with the counter back
     /// to 0 (R12); the webhook is deleted at exactly `failing_since + 72 h` (R13). At equal times the
     /// ban ends first.
+    #[inline]
     pub fn tick(&mut self, p: &Policy, now: Millis) -> TickOutcome {
         let mut out = TickOutcome::default();
         if self.deleted_at.is_some() {
@@ -176,6 +200,7 @@ impl DeliveryState {
     }
 
     /// Whether an attempt may start at `now` (an event's first attempt or a retry that fell due).
+    #[inline]
     pub fn admit(&mut self, p: &Policy, now: Millis) -> (Admission, TickOutcome) {
         let tick = self.tick(p, now);
         let admission = if let Some(deleted_at) = self.deleted_at {
@@ -193,14 +218,9 @@ impl DeliveryState {
     /// Decisions: an attempt in flight when a ban starts ends normally, but a failed first attempt
     /// ending during a ban does not raise the counter (it is frozen at the threshold until the ban
     /// ends); the result of an attempt ending after the webhook's deletion changes nothing.
+    #[inline]
     pub fn attempt_ended(&mut self, p: &Policy, attempt: u8, start: Millis, response: Response) -> AttemptOutcome {
-        let (end, status, timed_out) = match response {
-            Response::Status { code, after_ms } if after_ms.max(0) <= p.timeout_ms => {
-                (start.saturating_add(after_ms.max(0)), Some(code), false)
-            }
-            Response::Status { .. } | Response::NoAnswer => (start.saturating_add(p.timeout_ms), None, true),
-            Response::Refused { after_ms } => (start.saturating_add(after_ms.clamp(0, p.timeout_ms)), None, false),
-        };
+        let (end, status, timed_out) = response.resolve(p, start);
         let success = matches!(status, Some(200..=299));
         let tick = self.tick(p, end);
         let mut out = AttemptOutcome {

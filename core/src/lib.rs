@@ -16,8 +16,12 @@ pub mod error;
 pub mod event;
 pub mod permission;
 pub mod policy;
+pub mod rng;
+pub mod simulator;
+pub mod time;
 pub mod validation;
 pub mod webhook;
+pub mod wire;
 
 pub use account::{Account, App, Entry, Quota, Removal, RemovalReason, SetupError, User};
 pub use delivery::{Admission, AttemptOutcome, DeliveryState, Next, Response, Rule, Standing, TickOutcome};

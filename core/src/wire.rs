@@ -1,0 +1,519 @@
+//! Pipedrive's webhooks API on the wire, sans-IO: request builders, lenient response decoding into
+//! typed values or [`ApiError`]s, rate-limit headers, and the webhook JSON an API answers with.
+//! The panel (gloo-net), the emulator and JS callers do the HTTP; this module does everything else.
+
+use crate::delivery::DeliveryState;
+use crate::error::{ApiError, FieldMessage};
+use crate::policy::Millis;
+use crate::time::{format_iso, parse_time};
+use crate::validation::NewWebhook;
+use crate::webhook::{Webhook, WebhookId, WebhookType};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::fmt;
+
+/// How a caller proves who it is. Never put in a URL.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "token", rename_all = "snake_case")]
+pub enum Auth {
+    /// A user's API token, sent as `x-api-token`.
+    ApiToken(String),
+    /// An OAuth access token, sent as `Authorization: Bearer …`.
+    Bearer(String),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::ApiToken(_) => f.write_str("ApiToken(••••)"),
+            Auth::Bearer(_) => f.write_str("Bearer(••••)"),
+        }
+    }
+}
+
+/// An HTTP request to send. Its `Debug` masks credentials, so it can be logged.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), if is_secret_header(k) { "••••".to_string() } else { v.clone() }))
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &self.body.as_ref().map(|b| mask_password_in_body(b)))
+            .finish()
+    }
+}
+
+fn is_secret_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("x-api-token") || name.eq_ignore_ascii_case("authorization")
+}
+
+fn mask_password_in_body(body: &str) -> String {
+    match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(mut m)) => {
+            if m.get("http_auth_password").is_some_and(|v| !v.is_null()) {
+                m.insert("http_auth_password".into(), Value::String("••••".into()));
+            }
+            Value::Object(m).to_string()
+        }
+        _ => body.to_string(),
+    }
+}
+
+/// Where the API is and how to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiConfig {
+    /// Ends with the version segment, e.g. `https://acme.pipedrive.com/api/v1`.
+    pub base_url: String,
+    pub auth: Auth,
+}
+
+/// Why a base URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{0}")]
+pub struct BaseUrlError(pub String);
+
+/// Turns what a user types into the API's base URL: a company name (`acme`), a company domain
+/// (`acme.pipedrive.com`), an OAuth `api_domain` (`https://acme.pipedrive.com`), or a full base URL
+/// of any Pipedrive-compatible server (`http://127.0.0.1:8700/v1`). Pipedrive itself is https only.
+///
+/// ```
+/// use pipedrive_webhooks::wire::normalize_base_url;
+/// assert_eq!(normalize_base_url("acme").unwrap(), "https://acme.pipedrive.com/api/v1");
+/// assert_eq!(normalize_base_url("https://acme.pipedrive.com/").unwrap(), "https://acme.pipedrive.com/api/v1");
+/// assert_eq!(normalize_base_url("http://127.0.0.1:8700").unwrap(), "http://127.0.0.1:8700/api/v1");
+/// assert_eq!(normalize_base_url("http://localhost:8700/v1/").unwrap(), "http://localhost:8700/v1");
+/// assert!(normalize_base_url("http://acme.pipedrive.com").is_err());
+/// ```
+pub fn normalize_base_url(input: &str) -> Result<String, BaseUrlError> {
+    let s = input.trim().trim_end_matches('/');
+    if s.is_empty() {
+        return Err(BaseUrlError("enter a company domain (acme.pipedrive.com) or a base URL".into()));
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(BaseUrlError("the address contains spaces or control characters".into()));
+    }
+    let with_scheme = if s.contains("://") {
+        s.to_string()
+    } else if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        format!("https://{s}.pipedrive.com")
+    } else {
+        format!("https://{s}")
+    };
+    let (scheme, rest) = with_scheme.split_once("://").expect("has a scheme");
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(BaseUrlError(format!("use an http or https address, not {scheme}://")));
+    }
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, String::new()));
+    if host.is_empty() || host.contains('@') || host.contains('?') || host.contains('#') {
+        return Err(BaseUrlError("the address has no valid host".into()));
+    }
+    let host_only = host.rsplit_once(':').map_or(host, |(h, _)| h).to_ascii_lowercase();
+    let is_pipedrive = host_only == "pipedrive.com" || host_only.ends_with(".pipedrive.com");
+    if is_pipedrive && scheme != "https" {
+        return Err(BaseUrlError("Pipedrive's API is https only".into()));
+    }
+    let path = if path.is_empty() { "/api/v1".to_string() } else { path };
+    Ok(format!("{scheme}://{host}{path}"))
+}
+
+impl ApiConfig {
+    fn request(&self, method: &str, path: &str, body: Option<String>) -> HttpRequest {
+        let mut headers = vec![("accept".to_string(), "application/json".to_string())];
+        match &self.auth {
+            Auth::ApiToken(t) => headers.push(("x-api-token".into(), t.clone())),
+            Auth::Bearer(t) => headers.push(("authorization".into(), format!("Bearer {t}"))),
+        }
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        HttpRequest { method: method.into(), url: format!("{}{path}", self.base_url.trim_end_matches('/')), headers, body }
+    }
+
+    /// `GET /webhooks`.
+    ///
+    /// ```
+    /// use pipedrive_webhooks::wire::{ApiConfig, Auth};
+    /// let cfg = ApiConfig { base_url: "https://acme.pipedrive.com/api/v1".into(), auth: Auth::ApiToken("t0k3n".into()) };
+    /// let req = cfg.list_request();
+    /// assert_eq!(req.url, "https://acme.pipedrive.com/api/v1/webhooks");
+    /// assert!(!req.url.contains("t0k3n") && !format!("{req:?}").contains("t0k3n"));
+    /// ```
+    pub fn list_request(&self) -> HttpRequest {
+        self.request("GET", "/webhooks", None)
+    }
+
+    /// `POST /webhooks` with a JSON body. The version is always sent explicitly ("2.0" when the
+    /// input has none), since Pipedrive's default changed once and broke receivers.
+    pub fn create_request(&self, input: &NewWebhook) -> HttpRequest {
+        let mut body = Map::new();
+        body.insert("subscription_url".into(), json!(input.subscription_url.trim()));
+        body.insert("event_action".into(), json!(input.event_action.trim()));
+        body.insert("event_object".into(), json!(input.event_object.trim()));
+        body.insert("name".into(), json!(input.name.trim()));
+        body.insert("version".into(), json!(input.version.as_deref().map(str::trim).unwrap_or("2.0")));
+        if let Some(u) = input.user_id {
+            body.insert("user_id".into(), json!(u));
+        }
+        for (key, value) in [("http_auth_user", &input.http_auth_user), ("http_auth_password", &input.http_auth_password)] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                body.insert(key.into(), json!(v));
+            }
+        }
+        self.request("POST", "/webhooks", Some(Value::Object(body).to_string()))
+    }
+
+    /// `DELETE /webhooks/{id}`.
+    pub fn delete_request(&self, id: WebhookId) -> HttpRequest {
+        self.request("DELETE", &format!("/webhooks/{id}"), None)
+    }
+}
+
+/// A webhook as an API answered it: every field may be absent (domain reference, section 2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteWebhook {
+    pub id: Option<WebhookId>,
+    pub company_id: Option<u64>,
+    pub owner_id: Option<u64>,
+    pub user_id: Option<u64>,
+    pub admin_id: Option<u64>,
+    pub event_action: Option<String>,
+    pub event_object: Option<String>,
+    pub subscription_url: Option<String>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub is_active: Option<bool>,
+    pub add_time: Option<Millis>,
+    pub remove_time: Option<Millis>,
+    pub last_delivery_time: Option<Millis>,
+    pub last_http_status: Option<u16>,
+    pub remove_reason: Option<String>,
+    #[serde(rename = "type")]
+    pub webhook_type: Option<WebhookType>,
+    pub http_auth_user: Option<String>,
+    /// May come back in clear: mask it wherever it is shown.
+    pub http_auth_password: Option<String>,
+    /// The object as received, for a raw-JSON view.
+    pub raw: Value,
+}
+
+impl RemoteWebhook {
+    /// Reads a webhook object leniently: ids as numbers or strings, `is_active` as 0/1 or a bool,
+    /// both time formats, unknown fields kept in `raw`. Only a non-object is refused.
+    ///
+    /// ```
+    /// use pipedrive_webhooks::wire::RemoteWebhook;
+    /// let w = RemoteWebhook::from_json(&serde_json::json!({"id": "7", "is_active": 1, "add_time": "2019-10-25 08:25:27", "new_field": true})).unwrap();
+    /// assert_eq!((w.id, w.is_active), (Some(7), Some(true)));
+    /// assert!(w.add_time.is_some());
+    /// ```
+    pub fn from_json(v: &Value) -> Option<Self> {
+        let o = v.as_object()?;
+        let id = |k: &str| o.get(k).and_then(as_u64);
+        let text = |k: &str| o.get(k).and_then(as_text);
+        let time = |k: &str| o.get(k).and_then(Value::as_str).and_then(parse_time);
+        Some(RemoteWebhook {
+            id: id("id"),
+            company_id: id("company_id"),
+            owner_id: id("owner_id"),
+            user_id: id("user_id"),
+            admin_id: id("admin_id"),
+            event_action: text("event_action"),
+            event_object: text("event_object"),
+            subscription_url: text("subscription_url"),
+            name: text("name"),
+            version: text("version"),
+            is_active: o.get("is_active").and_then(|v| match v {
+                Value::Bool(b) => Some(*b),
+                other => as_u64(other).map(|n| n != 0),
+            }),
+            add_time: time("add_time"),
+            remove_time: time("remove_time"),
+            last_delivery_time: time("last_delivery_time"),
+            last_http_status: o.get("last_http_status").and_then(as_u64).and_then(|n| u16::try_from(n).ok()),
+            remove_reason: text("remove_reason"),
+            webhook_type: text("type").map(|t| WebhookType::parse(&t)),
+            http_auth_user: text("http_auth_user"),
+            http_auth_password: text("http_auth_password"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// A non-negative integer given as a number or a numeric string.
+pub(crate) fn as_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9.0e15).map(|f| f as u64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A string, or a number written as one.
+pub(crate) fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The webhook object an API answers with for `w` (the emulator's and the sandbox's answers).
+///
+/// ```
+/// use pipedrive_webhooks::{wire::webhook_json, DeliveryState, Webhook};
+/// let v = webhook_json(&Webhook::example(), &DeliveryState::default());
+/// assert_eq!(v["is_active"], 1);
+/// assert_eq!(v["type"], "application");
+/// ```
+pub fn webhook_json(w: &Webhook, d: &DeliveryState) -> Value {
+    json!({
+        "id": w.id,
+        "company_id": w.company_id,
+        "owner_id": w.owner_id,
+        "user_id": w.user_id,
+        "event_action": w.event_action,
+        "event_object": w.event_object,
+        "subscription_url": w.subscription_url,
+        "name": w.name,
+        "version": w.version.as_str(),
+        "is_active": if d.banned_until.is_some() || d.deleted_at.is_some() { 0 } else { 1 },
+        "add_time": format_iso(w.add_time),
+        "remove_time": null,
+        "type": w.webhook_type.as_str(),
+        "http_auth_user": w.http_auth_user,
+        "http_auth_password": w.http_auth_password,
+        "remove_reason": null,
+        "last_delivery_time": d.last_attempt_at.map(format_iso),
+        "last_http_status": d.last_status,
+        "admin_id": w.owner_id,
+    })
+}
+
+/// The `{"success": true, "status": "ok", "data": …}` envelope of a successful answer.
+pub fn ok_envelope(data: Option<Value>) -> Value {
+    match data {
+        Some(d) => json!({"success": true, "status": "ok", "data": d}),
+        None => json!({"success": true, "status": "ok"}),
+    }
+}
+
+/// An HTTP response as received. Header names match case-insensitively.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpResponse<'a> {
+    pub status: u16,
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl HttpResponse<'_> {
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+    }
+}
+
+/// Pipedrive's rate-limit headers (any may be absent).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    /// Requests allowed per 2 s window.
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    /// Seconds until the window resets.
+    pub reset_s: Option<u64>,
+    /// API-token requests left today.
+    pub daily_left: Option<u64>,
+}
+
+impl RateLimit {
+    /// Reads `x-ratelimit-limit`, `-remaining`, `-reset` and `x-daily-requests-left`.
+    pub fn from_response(r: &HttpResponse) -> Self {
+        let n = |name| r.header(name).and_then(|v| v.parse::<f64>().ok()).filter(|f| f.is_finite() && *f >= 0.0).map(|f| f.ceil() as u64);
+        RateLimit {
+            limit: n("x-ratelimit-limit"),
+            remaining: n("x-ratelimit-remaining"),
+            reset_s: n("x-ratelimit-reset"),
+            daily_left: n("x-daily-requests-left"),
+        }
+    }
+
+    /// `remaining / limit`, when both are known.
+    pub fn share_left(&self) -> Option<f64> {
+        match (self.remaining, self.limit) {
+            (Some(r), Some(l)) if l > 0 => Some(r as f64 / l as f64),
+            _ => None,
+        }
+    }
+}
+
+/// How long to wait before retrying a 429: `Retry-After` (seconds or an HTTP date, against `now`),
+/// else `x-ratelimit-reset`; `None` when neither says (back off exponentially then).
+///
+/// ```
+/// use pipedrive_webhooks::wire::{retry_wait_ms, HttpResponse};
+/// let h = vec![("Retry-After".to_string(), "3".to_string()), ("x-ratelimit-reset".to_string(), "1".to_string())];
+/// assert_eq!(retry_wait_ms(&HttpResponse { status: 429, headers: &h, body: b"" }, 0), Some(3_000));
+/// ```
+pub fn retry_wait_ms(r: &HttpResponse, now: Millis) -> Option<Millis> {
+    if let Some(v) = r.header("retry-after") {
+        if let Ok(s) = v.parse::<f64>() {
+            if s.is_finite() && s >= 0.0 {
+                return Some((s * 1000.0).min(86_400_000.0) as Millis);
+            }
+        }
+        if let Some(at) = parse_http_date(v) {
+            return Some((at - now).clamp(0, 86_400_000));
+        }
+    }
+    RateLimit::from_response(r).reset_s.map(|s| (s.min(86_400) * 1000) as Millis)
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate) to [`Millis`].
+fn parse_http_date(s: &str) -> Option<Millis> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [_, day, month, year, clock, "GMT"] = parts[..] else { return None };
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let m = MONTHS.iter().position(|&x| x == month)? + 1;
+    let day: u32 = day.parse().ok()?;
+    parse_time(&format!("{year}-{m:02}-{day:02} {clock}"))
+}
+
+/// Decodes `GET /webhooks`: the webhooks, or the error. `data: null` is an empty list; entries that
+/// are not objects are skipped.
+pub fn decode_list(r: &HttpResponse) -> Result<Vec<RemoteWebhook>, ApiError> {
+    let body = success_body(r)?;
+    match body.get("data") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items.iter().filter_map(RemoteWebhook::from_json).collect()),
+        Some(_) => Err(ApiError::UnexpectedResponse { status: r.status, detail: "data is not a list".into() }),
+    }
+}
+
+/// Decodes `POST /webhooks`: the created webhook, or the error.
+pub fn decode_create(r: &HttpResponse) -> Result<RemoteWebhook, ApiError> {
+    let body = success_body(r)?;
+    body.get("data")
+        .and_then(RemoteWebhook::from_json)
+        .ok_or_else(|| ApiError::UnexpectedResponse { status: r.status, detail: "the answer has no webhook in data".into() })
+}
+
+/// Decodes `DELETE /webhooks/{id}`.
+pub fn decode_delete(r: &HttpResponse) -> Result<(), ApiError> {
+    success_body(r).map(|_| ())
+}
+
+/// The JSON body of a 2xx answer with `success` not false; every other answer as its [`ApiError`].
+fn success_body(r: &HttpResponse) -> Result<Value, ApiError> {
+    if !(200..300).contains(&r.status) {
+        return Err(decode_error(r, 0));
+    }
+    let body: Value = serde_json::from_slice(r.body).map_err(|_| ApiError::UnexpectedResponse { status: r.status, detail: describe_non_json(r.body) })?;
+    if !body.is_object() {
+        return Err(ApiError::UnexpectedResponse { status: r.status, detail: "the body is JSON but not an object".into() });
+    }
+    if body.get("success") == Some(&Value::Bool(false)) {
+        return Err(ApiError::ServerError { status: r.status, message: error_message(&body).unwrap_or_else(|| "success: false".into()) });
+    }
+    Ok(body)
+}
+
+/// Decodes an error answer leniently (`error`, then `message`, then `errors`, then `error_info`);
+/// an HTML or empty body still gives the error its status means. `now` dates a `Retry-After`.
+///
+/// ```
+/// use pipedrive_webhooks::{wire::{decode_error, HttpResponse}, ApiError};
+/// let body = br#"{"success":false,"status":"error","errors":{"subscription_url":["invalid or non-reachable URL"]}}"#;
+/// let e = decode_error(&HttpResponse { status: 400, headers: &[], body }, 0);
+/// assert_eq!(e.field(), Some("subscription_url"));
+/// let html = decode_error(&HttpResponse { status: 502, headers: &[], body: b"<html>Bad gateway</html>" }, 0);
+/// assert_eq!(html.code(), "UNEXPECTED_RESPONSE");
+/// ```
+pub fn decode_error(r: &HttpResponse, now: Millis) -> ApiError {
+    let json = serde_json::from_slice::<Value>(r.body).ok().filter(Value::is_object);
+    let message = json.as_ref().and_then(error_message);
+    match r.status {
+        401 => ApiError::Unauthorized,
+        403 => match (&json, message) {
+            (Some(_), Some(m)) => {
+                let missing_scope = ["webhooks:full", "webhooks:read", "admin"].into_iter().find(|s| m.contains(s)).map(str::to_string);
+                let reason = if m.eq_ignore_ascii_case("forbidden") {
+                    "this token may not do that: the webhook belongs to another app or user (R6), or the app lacks the webhooks:full or admin scope (R1)".to_string()
+                } else {
+                    m
+                };
+                ApiError::Forbidden { reason, missing_scope }
+            }
+            _ => ApiError::Forbidden {
+                reason: format!("Pipedrive answered with a non-JSON 403 ({}); this usually means the client is blocked for sending too many requests: slow down", describe_non_json(r.body)),
+                missing_scope: None,
+            },
+        },
+        404 => ApiError::NotFound { id: None },
+        400 => {
+            let errors = json.as_ref().map(field_messages).unwrap_or_default();
+            if errors.is_empty() {
+                ApiError::InvalidField { errors: vec![FieldMessage { field: "request".into(), message: message.unwrap_or_else(|| "the request was refused as invalid".into()) }] }
+            } else {
+                ApiError::InvalidField { errors }
+            }
+        }
+        422 => ApiError::LimitReached {
+            limit: 40,
+            message: json.as_ref().and_then(|b| b.get("error_info").and_then(as_text)).or(message).unwrap_or_else(|| "webhook limit reached".into()),
+        },
+        429 => ApiError::RateLimited { retry_after_ms: retry_wait_ms(r, now) },
+        status => match (json, message) {
+            (Some(_), Some(m)) => ApiError::ServerError { status, message: m },
+            _ => ApiError::UnexpectedResponse { status, detail: describe_non_json(r.body) },
+        },
+    }
+}
+
+fn error_message(body: &Value) -> Option<String> {
+    let pick = |k: &str| body.get(k).and_then(as_text).filter(|s| !s.trim().is_empty());
+    pick("error").or_else(|| pick("message")).or_else(|| {
+        let fields = field_messages(body);
+        (!fields.is_empty()).then(|| fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+    }).or_else(|| pick("error_info"))
+}
+
+fn field_messages(body: &Value) -> Vec<FieldMessage> {
+    let Some(errors) = body.get("errors").and_then(Value::as_object) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (field, msgs) in errors {
+        match msgs {
+            Value::Array(list) => out.extend(list.iter().filter_map(as_text).map(|m| FieldMessage { field: field.clone(), message: m })),
+            other => out.extend(as_text(other).map(|m| FieldMessage { field: field.clone(), message: m })),
+        }
+    }
+    out
+}
+
+/// A short, safe description of a body that is not JSON (never echoes more than a snippet).
+fn describe_non_json(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return "empty body".into();
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if lower.starts_with("<!doctype") || lower.starts_with("<html") || lower.contains("<body") {
+        return "an HTML page instead of JSON".into();
+    }
+    let snippet: String = trimmed.chars().filter(|c| !c.is_control()).take(80).collect();
+    format!("not JSON: {snippet:?}")
+}
