@@ -1,0 +1,214 @@
+//! What a receiving app gets: v1 and v2 delivery bodies decoded into one normalised event
+//! (domain reference, section 3), and the Basic-auth check of a delivery (R14).
+
+use crate::event::EventAction;
+use crate::policy::Millis;
+use crate::time::parse_time;
+use crate::webhook::PayloadVersion;
+use crate::wire::{as_text, as_u64};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+
+/// A delivery, whatever its version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryEvent {
+    pub version: PayloadVersion,
+    /// In v2 words: create, change or delete (a v1 `merged` is a change with `merged` set).
+    pub action: EventAction,
+    /// The action as sent (`added`, `merged`, `change`…).
+    pub raw_action: String,
+    /// The object: deal, person…
+    pub entity: String,
+    pub entity_id: Option<String>,
+    /// The idempotency key: v2's `meta.id`; for v1 (which has none) a key built from the
+    /// webhook, event, object id and `timestamp_micro`, stable across retries of one event.
+    pub event_id: String,
+    /// 1 for the first attempt, up to 4 (v1 `retry` + 1, v2 `meta.attempt`).
+    pub attempt: u8,
+    pub timestamp_ms: Option<Millis>,
+    pub webhook_id: Option<String>,
+    pub company_id: Option<String>,
+    /// The user who made the change.
+    pub actor_user_id: Option<String>,
+    pub merged: bool,
+    pub merged_from_id: Option<String>,
+    pub merged_to_id: Option<String>,
+    pub is_bulk: bool,
+    pub change_source: Option<String>,
+    /// The entity after the change (`current` in v1), `null` on delete.
+    pub data: Value,
+    /// Before the change: changed fields (v2 change), the full last state (delete), or `null`.
+    pub previous: Value,
+}
+
+/// Why a body is not a Pipedrive delivery.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", content = "detail", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PayloadError {
+    #[error("the body is not JSON")]
+    NotJson,
+    #[error("the body is JSON but not an object")]
+    NotAnObject,
+    #[error("neither a v1 nor a v2 Pipedrive delivery (no meta, event or data)")]
+    UnknownFormat,
+    #[error("field {0} is missing or invalid")]
+    InvalidField(String),
+}
+
+/// Decodes a delivery body (v1 or v2, detected from the body itself).
+///
+/// ```
+/// use pipedrive_webhooks::payload::decode_delivery;
+/// let body = br#"{"meta":{"action":"create","entity":"deal","entity_id":"42","id":"5d0c-uuid","attempt":1,
+///   "timestamp":"2025-04-01T10:00:00.000Z","version":"2.0","webhook_id":"9"},"data":{"id":42},"previous":null}"#;
+/// let e = decode_delivery(body).unwrap();
+/// assert_eq!((e.entity.as_str(), e.entity_id.as_deref(), e.attempt), ("deal", Some("42"), 1));
+/// assert_eq!(e.event_id, "5d0c-uuid");
+/// ```
+pub fn decode_delivery(body: &[u8]) -> Result<DeliveryEvent, PayloadError> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| PayloadError::NotJson)?;
+    let o = v.as_object().ok_or(PayloadError::NotAnObject)?;
+    let meta = o.get("meta").and_then(Value::as_object);
+    let is_v1 = o.get("v").and_then(as_u64) == Some(1)
+        || o.get("event").is_some_and(Value::is_string)
+        || meta.and_then(|m| m.get("v")).and_then(as_u64) == Some(1);
+    match (is_v1, meta) {
+        (true, _) => decode_v1(o),
+        (false, Some(m)) if m.contains_key("entity") || m.get("version").and_then(Value::as_str) == Some("2.0") => decode_v2(o, m),
+        _ => Err(PayloadError::UnknownFormat),
+    }
+}
+
+type Obj = serde_json::Map<String, Value>;
+
+fn text(o: Option<&Obj>, k: &str) -> Option<String> {
+    o?.get(k).and_then(as_text).filter(|s| !s.is_empty())
+}
+
+fn decode_v2(o: &Obj, m: &Obj) -> Result<DeliveryEvent, PayloadError> {
+    let m = Some(m);
+    let raw_action = text(m, "action").ok_or_else(|| PayloadError::InvalidField("meta.action".into()))?;
+    let action = EventAction::parse(&raw_action, PayloadVersion::V2).ok_or_else(|| PayloadError::InvalidField("meta.action".into()))?;
+    let entity = text(m, "entity").ok_or_else(|| PayloadError::InvalidField("meta.entity".into()))?;
+    let attempt = match m.and_then(|m| m.get("attempt")) {
+        None => 1,
+        Some(a) => as_u64(a).filter(|n| (1..=4).contains(n)).ok_or_else(|| PayloadError::InvalidField("meta.attempt".into()))? as u8,
+    };
+    let timestamp_ms = m.and_then(|m| m.get("timestamp")).and_then(|t| match t {
+        Value::String(s) => parse_time(s),
+        // `user` events carry an integer epoch: seconds or milliseconds.
+        other => as_u64(other).map(|n| if n < 100_000_000_000 { n as Millis * 1000 } else { n as Millis }),
+    });
+    let entity_id = text(m, "entity_id");
+    let event_id = text(m, "id").ok_or_else(|| PayloadError::InvalidField("meta.id".into()))?;
+    let merged_from_id = text(m, "merged_from_id");
+    let merged_to_id = text(m, "merged_to_id");
+    Ok(DeliveryEvent {
+        version: PayloadVersion::V2,
+        action,
+        raw_action,
+        entity,
+        entity_id,
+        event_id,
+        attempt,
+        timestamp_ms,
+        webhook_id: text(m, "webhook_id"),
+        company_id: text(m, "company_id"),
+        actor_user_id: text(m, "user_id"),
+        merged: merged_from_id.is_some() || merged_to_id.is_some(),
+        merged_from_id,
+        merged_to_id,
+        is_bulk: m.and_then(|m| m.get("is_bulk_edit")).and_then(Value::as_bool).unwrap_or(false),
+        change_source: text(m, "change_source"),
+        data: o.get("data").cloned().unwrap_or(Value::Null),
+        previous: o.get("previous").cloned().unwrap_or(Value::Null),
+    })
+}
+
+fn decode_v1(o: &Obj) -> Result<DeliveryEvent, PayloadError> {
+    let m = o.get("meta").and_then(Value::as_object);
+    let event = o.get("event").and_then(Value::as_str);
+    let (raw_action, entity) = match (text(m, "action"), text(m, "object"), event.and_then(|e| e.split_once('.'))) {
+        (Some(a), Some(ob), _) => (a, ob),
+        (_, _, Some((a, ob))) => (a.to_string(), ob.to_string()),
+        _ => return Err(PayloadError::InvalidField("event".into())),
+    };
+    let action = EventAction::parse(&raw_action, PayloadVersion::V1).ok_or_else(|| PayloadError::InvalidField("meta.action".into()))?;
+    let attempt = match o.get("retry") {
+        None => 1,
+        Some(r) => as_u64(r).filter(|n| *n <= 3).ok_or_else(|| PayloadError::InvalidField("retry".into()))? as u8 + 1,
+    };
+    let micro = m.and_then(|m| m.get("timestamp_micro")).and_then(as_u64);
+    let timestamp_ms = micro
+        .map(|us| (us / 1000) as Millis)
+        .or_else(|| m.and_then(|m| m.get("timestamp")).and_then(as_u64).map(|s| s as Millis * 1000));
+    let entity_id = text(m, "id");
+    let webhook_id = text(m, "webhook_id");
+    // v1 has no event id: this key is the same for every retry of one event.
+    let event_id = format!(
+        "v1:{}:{raw_action}.{entity}:{}:{}",
+        webhook_id.as_deref().unwrap_or("-"),
+        entity_id.as_deref().unwrap_or("-"),
+        micro.map(|n| n.to_string()).or_else(|| timestamp_ms.map(|n| n.to_string())).unwrap_or_else(|| "-".into())
+    );
+    // `user` events carry arrays of one user: unwrap them so `data` is the entity, as in v2.
+    let unwrap_single = |v: Option<&Value>| match v {
+        Some(Value::Array(items)) if items.len() == 1 => items[0].clone(),
+        Some(other) => other.clone(),
+        None => Value::Null,
+    };
+    Ok(DeliveryEvent {
+        version: PayloadVersion::V1,
+        action: action.to_v2(),
+        merged: action == EventAction::Merged,
+        raw_action,
+        entity,
+        entity_id,
+        event_id,
+        attempt,
+        timestamp_ms,
+        webhook_id,
+        company_id: text(m, "company_id"),
+        actor_user_id: text(m, "user_id"),
+        merged_from_id: None,
+        merged_to_id: None,
+        is_bulk: m.and_then(|m| m.get("is_bulk_update")).and_then(Value::as_bool).unwrap_or(false),
+        change_source: text(m, "change_source"),
+        data: unwrap_single(o.get("current")),
+        previous: unwrap_single(o.get("previous")),
+    })
+}
+
+/// Checks a delivery's `Authorization` header against the webhook's Basic-auth credentials (R14),
+/// comparing in constant time. A missing or malformed header is `false`.
+///
+/// ```
+/// use pipedrive_webhooks::payload::verify_basic_auth;
+/// // "pipedrive:s3cret" in base64
+/// assert!(verify_basic_auth(Some("Basic cGlwZWRyaXZlOnMzY3JldA=="), "pipedrive", "s3cret"));
+/// assert!(!verify_basic_auth(Some("Basic cGlwZWRyaXZlOnMzY3JldA=="), "pipedrive", "guess"));
+/// assert!(!verify_basic_auth(None, "pipedrive", "s3cret"));
+/// ```
+pub fn verify_basic_auth(header: Option<&str>, user: &str, password: &str) -> bool {
+    let Some(h) = header.map(str::trim) else { return false };
+    let Some((scheme, encoded)) = h.split_once(' ') else { return false };
+    if !scheme.eq_ignore_ascii_case("basic") || encoded.len() > 4096 {
+        return false;
+    }
+    let Ok(given) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else { return false };
+    let expected = format!("{user}:{password}");
+    given.ct_eq(expected.as_bytes()).into()
+}
+
+/// The `Authorization` header value a delivery carries for these credentials.
+///
+/// ```
+/// use pipedrive_webhooks::payload::basic_auth_header;
+/// assert_eq!(basic_auth_header("pipedrive", "s3cret"), "Basic cGlwZWRyaXZlOnMzY3JldA==");
+/// ```
+pub fn basic_auth_header(user: &str, password: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+}
