@@ -405,7 +405,7 @@ fn check_url(url: &str, max_len: usize) -> Result<UrlInfo, (Problem, String)> {
 }
 
 /// `host[:port]` or `[v6][:port]`; `None` when malformed.
-fn split_host_port(authority: &str) -> Option<(&str, Option<u32>)> {
+pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u32>)> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let close = v6.find(']')?;
         let inner = &v6[..close];
@@ -428,7 +428,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u32>)> {
     Some((host, port))
 }
 
-fn valid_hostname(host: &str) -> bool {
+pub(crate) fn valid_hostname(host: &str) -> bool {
     host.len() <= 253
         && host.split('.').all(|label| {
             !label.is_empty()

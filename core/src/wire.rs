@@ -6,7 +6,7 @@ use crate::delivery::DeliveryState;
 use crate::error::{ApiError, FieldMessage};
 use crate::policy::Millis;
 use crate::time::{format_iso, parse_time};
-use crate::validation::NewWebhook;
+use crate::validation::{split_host_port, valid_hostname, NewWebhook};
 use crate::webhook::{Webhook, WebhookId, WebhookType};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -118,10 +118,10 @@ pub fn normalize_base_url(input: &str) -> Result<String, BaseUrlError> {
         return Err(BaseUrlError(format!("use an http or https address, not {scheme}://")));
     }
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, String::new()));
-    if host.is_empty() || host.contains('@') || host.contains('?') || host.contains('#') {
-        return Err(BaseUrlError("the address has no valid host".into()));
-    }
-    let host_only = host.rsplit_once(':').map_or(host, |(h, _)| h).to_ascii_lowercase();
+    let host_only = match split_host_port(host) {
+        Some((h, _)) if h.starts_with('[') || valid_hostname(&h.to_ascii_lowercase()) => h.to_ascii_lowercase(),
+        _ => return Err(BaseUrlError("the address has no valid host".into())),
+    };
     let is_pipedrive = host_only == "pipedrive.com" || host_only.ends_with(".pipedrive.com");
     if is_pipedrive && scheme != "https" {
         return Err(BaseUrlError("Pipedrive's API is https only".into()));
