@@ -428,10 +428,12 @@ impl Run {
             cx.result.summary.events += 1;
             let horizon = next.unwrap_or(Millis::MAX);
             let mut item = cx.start_attempt(1, t);
-            // Fast path: with nothing else pending, work that falls due before the next arrival
-            // runs at once instead of through the heap (same order, far fewer heap operations).
+            // Fast path: work that falls due before the next arrival and strictly before anything
+            // pending runs at once instead of through the heap (the same order: at equal times,
+            // earlier-scheduled work goes first), saving most heap operations.
             while let Some((at, p)) = item {
-                if self.heap.is_empty() && at <= horizon {
+                let before_pending = self.heap.peek().is_none_or(|Reverse((first, _, _))| at < *first);
+                if before_pending && at <= horizon {
                     item = cx.handle(at, p);
                 } else {
                     self.push(at, p);
