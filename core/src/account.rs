@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A user of the company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: UserId,
     pub name: String,
@@ -22,12 +23,18 @@ pub struct User {
 
 /// A Marketplace app and the OAuth scopes its users granted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct App {
     pub id: AppId,
     pub name: String,
     pub scopes: Vec<String>,
     /// False once removed from the Marketplace (R8).
+    #[serde(default = "listed_by_default")]
     pub listed: bool,
+}
+
+fn listed_by_default() -> bool {
+    true
 }
 
 /// A webhook and its delivery state.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the endpoint answered one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Response {
     /// An HTTP status, `after_ms` after the attempt started.
     Status { code: u16, after_ms: Millis },
@@ -82,7 +82,7 @@ impl Rule {
 
 /// Whether an attempt (first or retry) may be sent now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Admission {
     /// Send it.
     Send,
@@ -95,6 +95,7 @@ pub enum Admission {
 /// What time alone did since the last input: a ban ended (R12) and/or the webhook was deleted (R13),
 /// each at its exact instant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TickOutcome {
     pub ban_ended_at: Option<Millis>,
     pub deleted_at: Option<Millis>,
@@ -102,7 +103,7 @@ pub struct TickOutcome {
 
 /// What follows an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Next {
     /// The event is delivered; no more attempts.
     Delivered,
@@ -114,6 +115,7 @@ pub enum Next {
 
 /// The result of one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttemptOutcome {
     /// What time did before the attempt ended.
     pub tick: TickOutcome,
@@ -134,7 +136,7 @@ pub struct AttemptOutcome {
 
 /// Where a webhook stands, for display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Standing {
     Healthy,
     /// Failing since `since`; deleted at `deletion_at` unless something succeeds first (R13).
@@ -155,7 +157,7 @@ pub enum Standing {
 /// assert_eq!(d.ban_counter, 1);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 pub struct DeliveryState {
     pub ban_counter: u32,
     pub banned_until: Option<Millis>,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(app.user_id(), 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Caller {
     /// A user with an API token.
     User { user_id: UserId },

@@ -93,13 +93,11 @@ impl Endpoint {
 
 /// When events arrive for one webhook, from the scenario's start until its end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Traffic {
     /// One event every `interval_ms`, the first at the start.
-    #[serde(rename_all = "camelCase")]
     Every { interval_ms: Millis },
     /// `size` events `spacing_ms` apart, a burst every `every_ms`.
-    #[serde(rename_all = "camelCase")]
     Bursts { size: u32, every_ms: Millis, spacing_ms: Millis },
     /// Events at these offsets from the start (sorted ascending).
     At { offsets_ms: Vec<Millis> },

@@ -206,7 +206,8 @@ pub struct RemoteWebhook {
     pub http_auth_user: Option<String>,
     /// May come back in clear: mask it wherever it is shown.
     pub http_auth_password: Option<String>,
-    /// The object as received, for a raw-JSON view.
+    /// The object as received, for a raw-JSON view (not serialised again: it would repeat the fields).
+    #[serde(skip)]
     pub raw: Value,
 }
 

@@ -1,15 +1,296 @@
 //! The JS binding: a thin edge over the core (conversion and errors only; no rule lives here).
+//!
+//! Pipedrive's own fields keep Pipedrive's names (`subscription_url`, `event_action`…) so objects
+//! match the API's bodies; the package's own objects use camelCase. Every failure is thrown as an
+//! `Error` with a stable `code`; bad input never traps.
 
+mod account;
+mod convert;
+
+use crate::error::ApiError;
+use crate::policy::Policy;
+use crate::validation::NewWebhook;
+use crate::wire::{self, ApiConfig, Auth, HttpResponse, RemoteWebhook};
+use convert::{api_error, bytes, error, from_js, headers, millis, to_js, whole};
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-/// Pipedrive's default rule numbers (R2, R9–R13) as a plain object.
+pub use account::JsAccount;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+/// A policy from JS: absent means Pipedrive's defaults; given fields override them.
+fn policy_from(value: JsValue) -> Result<Policy, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(Policy::default())
+    } else {
+        from_js(value, "policy")
+    }
+}
+
+/// Pipedrive's default rule numbers (R2, R9–R13).
 ///
 /// ```js
 /// import { defaultPolicy } from "pipedrive-webhooks";
 /// defaultPolicy().maxAppWebhooksPerUser; // 40
 /// ```
-#[wasm_bindgen(js_name = defaultPolicy)]
-pub fn default_policy() -> Result<JsValue, JsError> {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    serde::Serialize::serialize(&crate::Policy::default(), &ser).map_err(|e| JsError::new(&e.to_string()))
+#[wasm_bindgen(js_name = defaultPolicy, unchecked_return_type = "Policy")]
+pub fn default_policy() -> Result<JsValue, JsValue> {
+    to_js(&Policy::default())
+}
+
+/// Checks a webhook before creating it (R2, R14, R15, event values per version). Returns the
+/// cleaned webhook with its warnings; throws `INVALID_FIELD` with `field` and every `errors` entry.
+///
+/// ```js
+/// const ok = validateWebhook({ subscription_url: "https://example.com/h", event_action: "change",
+///   event_object: "deal", name: "Deals", version: "2.0" });
+/// ok.warnings; // []
+/// ```
+#[wasm_bindgen(js_name = validateWebhook, unchecked_return_type = "ValidWebhook")]
+pub fn validate_webhook(
+    #[wasm_bindgen(unchecked_param_type = "NewWebhook")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue,
+) -> Result<JsValue, JsValue> {
+    let input: NewWebhook = from_js(input, "webhook")?;
+    match crate::validate(&input, &policy_from(policy)?) {
+        Ok(valid) => to_js(&valid),
+        Err(errors) => {
+            let first = errors.0.first().map(|e| e.field.as_str());
+            let e = error("INVALID_FIELD", &errors.to_string(), first);
+            convert::set(&e, "errors", &to_js(&errors.0)?);
+            Err(e)
+        }
+    }
+}
+
+/// Runs the delivery simulator (R9–R13) over a scenario; returns the summary, per-webhook results
+/// and, when `scenario.timeline` is true, the timeline of state changes.
+///
+/// ```js
+/// const r = simulateDeliveries({ durationMs: 7200000, seed: 1, timeline: true,
+///   webhooks: [{ endpoint: { failureRate: 1 }, traffic: { kind: "every", intervalMs: 60000 } }] });
+/// r.summary.bans; // 3
+/// ```
+#[wasm_bindgen(js_name = simulateDeliveries, unchecked_return_type = "SimulationReport")]
+pub fn simulate_deliveries(#[wasm_bindgen(unchecked_param_type = "Scenario")] scenario: JsValue) -> Result<JsValue, JsValue> {
+    let scenario: crate::simulator::Scenario = from_js(scenario, "scenario")?;
+    to_js(&crate::simulator::simulate(&scenario))
+}
+
+/// The summary only of [`simulate_deliveries`], for bulk runs (no per-webhook list to convert).
+#[wasm_bindgen(js_name = simulateSummary, unchecked_return_type = "SimulationSummary")]
+pub fn simulate_summary(#[wasm_bindgen(unchecked_param_type = "Scenario")] scenario: JsValue) -> Result<JsValue, JsValue> {
+    let scenario: crate::simulator::Scenario = from_js(scenario, "scenario")?;
+    to_js(&crate::simulator::simulate(&scenario).summary)
+}
+
+/// Decodes a delivery body (v1 or v2) into one normalised event. Throws `NOT_JSON`,
+/// `NOT_AN_OBJECT`, `UNKNOWN_FORMAT` or `INVALID_FIELD` (with `field`).
+///
+/// ```js
+/// const event = decodeDelivery(rawBody); // string or Uint8Array
+/// if (seen.has(event.eventId)) return; // idempotency key
+/// ```
+#[wasm_bindgen(js_name = decodeDelivery, unchecked_return_type = "DeliveryEvent")]
+pub fn decode_delivery(#[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] body: JsValue) -> Result<JsValue, JsValue> {
+    let body = bytes(&body, "body")?;
+    match crate::payload::decode_delivery(&body) {
+        Ok(event) => to_js(&event),
+        Err(e) => {
+            let (code, field) = match &e {
+                crate::payload::PayloadError::NotJson => ("NOT_JSON", None),
+                crate::payload::PayloadError::NotAnObject => ("NOT_AN_OBJECT", None),
+                crate::payload::PayloadError::UnknownFormat => ("UNKNOWN_FORMAT", None),
+                crate::payload::PayloadError::InvalidField(f) => ("INVALID_FIELD", Some(f.as_str())),
+            };
+            Err(error(code, &e.to_string(), field))
+        }
+    }
+}
+
+/// Checks a delivery's `Authorization` header against the webhook's Basic-auth credentials (R14),
+/// in constant time.
+///
+/// ```js
+/// verifyBasicAuth(req.headers.authorization, "pipedrive", process.env.HOOK_PASSWORD); // true or false
+/// ```
+#[wasm_bindgen(js_name = verifyBasicAuth)]
+pub fn verify_basic_auth(header: Option<String>, user: &str, password: &str) -> bool {
+    crate::payload::verify_basic_auth(header.as_deref(), user, password)
+}
+
+/// The `Authorization` header value for Basic-auth credentials.
+///
+/// ```js
+/// basicAuthHeader("pipedrive", "s3cret"); // "Basic cGlwZWRyaXZlOnMzY3JldA=="
+/// ```
+#[wasm_bindgen(js_name = basicAuthHeader)]
+pub fn basic_auth_header(user: &str, password: &str) -> String {
+    crate::payload::basic_auth_header(user, password)
+}
+
+/// Plans an idempotent sync of the app's webhooks: `current` is the `data` array of
+/// `GET /webhooks` (as this app), `desired` the subscriptions wanted. Throws `INVALID_FIELD` or
+/// `LIMIT_REACHED` rather than plan past the limit (R2).
+///
+/// ```js
+/// const plan = planSync(listed, [{ subscription_url: url, event_action: "change", event_object: "deal", name: "Deals", version: "2.0" }]);
+/// for (const id of plan.delete) await del(id);
+/// for (const w of plan.create) await create(w);
+/// ```
+#[wasm_bindgen(js_name = planSync, unchecked_return_type = "SyncPlan")]
+pub fn plan_sync(
+    #[wasm_bindgen(unchecked_param_type = "PipedriveWebhook[]")] current: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "NewWebhook[]")] desired: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue,
+) -> Result<JsValue, JsValue> {
+    let current: Vec<serde_json::Value> = from_js(current, "current webhooks")?;
+    let current: Vec<RemoteWebhook> = current.iter().filter_map(RemoteWebhook::from_json).collect();
+    let desired: Vec<NewWebhook> = from_js(desired, "desired webhooks")?;
+    match crate::sync::plan_sync(&current, &desired, &policy_from(policy)?) {
+        Ok(plan) => to_js(&plan),
+        Err(crate::sync::SyncError::Invalid { index, errors }) => {
+            let e = error("INVALID_FIELD", &format!("desired webhook #{index}: {errors}"), errors.0.first().map(|f| f.field.as_str()));
+            convert::set(&e, "index", &JsValue::from(index as u32));
+            convert::set(&e, "errors", &to_js(&errors.0)?);
+            Err(e)
+        }
+        Err(e @ crate::sync::SyncError::LimitExceeded { .. }) => Err(error("LIMIT_REACHED", &e.to_string(), None)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigInput {
+    base_url: String,
+    api_token: Option<String>,
+    access_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+enum Operation {
+    List,
+    Create { webhook: NewWebhook },
+    Delete { id: f64 },
+}
+
+/// Builds a Pipedrive API request (sans-IO): you send it with `fetch`. The token goes in a header
+/// (`x-api-token` or `Authorization: Bearer`), never in the URL.
+///
+/// ```js
+/// const req = buildRequest({ baseUrl: "acme", apiToken }, { kind: "list" });
+/// const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined });
+/// ```
+#[wasm_bindgen(js_name = buildRequest, unchecked_return_type = "HttpRequest")]
+pub fn build_request(
+    #[wasm_bindgen(unchecked_param_type = "ApiConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Operation")] operation: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config: ConfigInput = from_js(config, "config")?;
+    let auth = match (config.api_token, config.access_token) {
+        (Some(t), None) if !t.is_empty() => Auth::ApiToken(t),
+        (None, Some(t)) if !t.is_empty() => Auth::Bearer(t),
+        _ => return Err(error("INVALID_INPUT", "config needs exactly one of apiToken or accessToken", None)),
+    };
+    let base_url = wire::normalize_base_url(&config.base_url).map_err(|e| error("INVALID_INPUT", &e.0, Some("baseUrl")))?;
+    let api = ApiConfig { base_url, auth };
+    let req = match from_js::<Operation>(operation, "operation")? {
+        Operation::List => api.list_request(),
+        Operation::Create { webhook } => api.create_request(&webhook),
+        Operation::Delete { id } => api.delete_request(whole(id, "id")?),
+    };
+    let out = js_sys::Object::new();
+    convert::set(&out, "method", &req.method.into());
+    convert::set(&out, "url", &req.url.into());
+    let hs = js_sys::Object::new();
+    for (k, v) in req.headers {
+        convert::set(&hs, &k, &v.into());
+    }
+    convert::set(&out, "headers", &hs);
+    convert::set(&out, "body", &req.body.map(JsValue::from).unwrap_or(JsValue::NULL));
+    Ok(out.into())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum OperationKind {
+    List,
+    Create,
+    Delete,
+}
+
+/// Decodes a Pipedrive API response for `kind` ("list", "create", "delete"): the webhooks, the
+/// created webhook, or `true`; otherwise throws the API error with `code` (`UNAUTHORIZED`,
+/// `FORBIDDEN`, `NOT_FOUND`, `INVALID_FIELD`, `LIMIT_REACHED`, `RATE_LIMITED` with
+/// `retryAfterMs`, `SERVER_ERROR`, `UNEXPECTED_RESPONSE`) and `status`.
+///
+/// ```js
+/// const webhooks = decodeResponse("list", { status: res.status, headers: res.headers, body: await res.text() });
+/// ```
+#[wasm_bindgen(js_name = decodeResponse, unchecked_return_type = "DecodedWebhook[] | DecodedWebhook | true")]
+pub fn decode_response(
+    #[wasm_bindgen(unchecked_param_type = "\"list\" | \"create\" | \"delete\"")] kind: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HttpResponseInput")] response: JsValue,
+    now: Option<f64>,
+) -> Result<JsValue, JsValue> {
+    let kind: OperationKind = from_js(kind, "kind")?;
+    let status = js_sys::Reflect::get(&response, &"status".into()).ok().and_then(|s| s.as_f64());
+    let status = match status {
+        Some(s) if (100.0..=599.0).contains(&s) && s.fract() == 0.0 => s as u16,
+        _ => return Err(error("INVALID_INPUT", "response.status must be an HTTP status (100-599)", None)),
+    };
+    let hs = headers(&js_sys::Reflect::get(&response, &"headers".into()).unwrap_or(JsValue::UNDEFINED))?;
+    let body = js_sys::Reflect::get(&response, &"body".into()).unwrap_or(JsValue::UNDEFINED);
+    let body = if body.is_undefined() || body.is_null() { Vec::new() } else { bytes(&body, "response.body")? };
+    let r = HttpResponse { status, headers: &hs, body: &body };
+    let now = now.map(|n| millis(n, "now")).transpose()?.unwrap_or(0);
+    let fail = |e: ApiError| {
+        // A 429's wait needs `now` for an HTTP-date Retry-After.
+        let e = match e {
+            ApiError::RateLimited { .. } => wire::decode_error(&r, now),
+            other => other,
+        };
+        api_error(&e)
+    };
+    match kind {
+        OperationKind::List => wire::decode_list(&r).map_err(fail).and_then(|l| to_js(&l.iter().map(remote_json).collect::<Vec<_>>())),
+        OperationKind::Create => wire::decode_create(&r).map_err(fail).and_then(|w| to_js(&remote_json(&w))),
+        OperationKind::Delete => wire::decode_delete(&r).map_err(fail).map(|()| JsValue::TRUE),
+    }
+}
+
+/// The webhook as received (Pipedrive's names), plus times in epoch ms and `active` as a boolean.
+fn remote_json(w: &RemoteWebhook) -> serde_json::Value {
+    let mut v = w.raw.clone();
+    if let Some(o) = v.as_object_mut() {
+        for (key, ms) in [("add_time_ms", w.add_time), ("last_delivery_time_ms", w.last_delivery_time)] {
+            o.insert(key.into(), ms.map(serde_json::Value::from).unwrap_or(serde_json::Value::Null));
+        }
+        o.insert("active".into(), serde_json::Value::from(w.is_active));
+    }
+    v
+}
+
+/// Reads Pipedrive's rate-limit headers (`x-ratelimit-*`, `x-daily-requests-left`).
+///
+/// ```js
+/// const rl = rateLimit(res.headers); // { limit: 40, remaining: 38, resetS: 2, dailyLeft: 9000 }
+/// ```
+#[wasm_bindgen(js_name = rateLimit, unchecked_return_type = "RateLimit")]
+pub fn rate_limit(#[wasm_bindgen(unchecked_param_type = "HeadersInput")] hs: JsValue) -> Result<JsValue, JsValue> {
+    let hs = headers(&hs)?;
+    to_js(&wire::RateLimit::from_response(&HttpResponse { status: 200, headers: &hs, body: b"" }))
+}
+
+/// Turns a company name, domain, `api_domain` or base URL into the API base URL.
+///
+/// ```js
+/// normalizeBaseUrl("acme"); // "https://acme.pipedrive.com/api/v1"
+/// ```
+#[wasm_bindgen(js_name = normalizeBaseUrl)]
+pub fn normalize_base_url(input: &str) -> Result<String, JsValue> {
+    wire::normalize_base_url(input).map_err(|e| error("INVALID_INPUT", &e.0, Some("baseUrl")))
 }

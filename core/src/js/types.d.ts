@@ -1,0 +1,263 @@
+/** Pipedrive's rule numbers (R2, R9–R13). Every field has Pipedrive's default. */
+export interface Policy {
+  maxAppWebhooksPerUser: number;
+  maxGeneralWebhooksPerUser: number;
+  banThreshold: number;
+  banDurationMs: number;
+  timeoutMs: number;
+  retryDelaysMs: [number, number, number];
+  deletionAfterMs: number;
+  maxNameChars: number;
+  maxUrlLen: number;
+}
+
+export type PayloadVersionString = "1.0" | "2.0";
+export type EventActionString = "added" | "updated" | "merged" | "deleted" | "create" | "change" | "delete" | "*";
+export type FieldName =
+  | "subscription_url" | "event_action" | "event_object" | "name" | "version" | "user_id"
+  | "http_auth_user" | "http_auth_password" | "id";
+
+/** A webhook to create, with Pipedrive's field names (the body of POST /v1/webhooks). */
+export interface NewWebhook {
+  subscription_url: string;
+  event_action: string;
+  event_object: string;
+  name: string;
+  /** "1.0" or "2.0"; always send it: Pipedrive's default changed once and broke receivers. */
+  version?: string | null;
+  user_id?: number | null;
+  http_auth_user?: string | null;
+  http_auth_password?: string | null;
+}
+
+export interface FieldError {
+  field: FieldName;
+  problem:
+    | "required" | "too_long" | "invalid_url" | "unsupported_scheme" | "pipedrive_host" | "credentials_in_url"
+    | "unknown_action" | "action_not_for_object" | "invalid_object" | "invalid_version" | "invalid_user_id"
+    | "unknown_user" | "password_without_user" | "colon_in_user" | "control_characters" | "other";
+  message: string;
+}
+
+export interface Warning {
+  field: FieldName;
+  code: "unknown_object" | "version_defaulted" | "plain_http" | "not_public";
+  message: string;
+}
+
+export interface ValidWebhook {
+  subscription_url: string;
+  event_action: EventActionString;
+  event_object: string;
+  name: string;
+  version: PayloadVersionString;
+  user_id: number | null;
+  http_auth_user: string | null;
+  http_auth_password: string | null;
+  warnings: Warning[];
+}
+
+/** Who calls the API: a user with an API token, or an app acting for a user (OAuth). */
+export type Caller = { kind: "user"; userId: number } | { kind: "app"; appId: number; userId: number };
+
+export interface User { id: number; name: string; isAdmin: boolean }
+export interface AppInput { id: number; name: string; scopes: string[]; listed?: boolean }
+export interface Quota { used: number; limit: number }
+
+/** A webhook object as Pipedrive's API returns it (every field may be absent from a real API). */
+export interface PipedriveWebhook {
+  id?: number;
+  company_id?: number;
+  owner_id?: number;
+  user_id?: number;
+  event_action?: string;
+  event_object?: string;
+  subscription_url?: string;
+  name?: string;
+  version?: string;
+  /** 0 or 1 (a number, not a boolean). */
+  is_active?: number;
+  add_time?: string | null;
+  remove_time?: string | null;
+  last_delivery_time?: string | null;
+  type?: "general" | "application" | "automation" | (string & {});
+  http_auth_user?: string | null;
+  /** May come back in clear: mask it wherever you show it. */
+  http_auth_password?: string | null;
+  remove_reason?: string | null;
+  last_http_status?: number | null;
+  admin_id?: number;
+  [unknown: string]: unknown;
+}
+
+/** A webhook decoded by `decodeResponse`: as received, plus times in epoch ms and `active` as a boolean. */
+export interface DecodedWebhook extends PipedriveWebhook {
+  add_time_ms: number | null;
+  last_delivery_time_ms: number | null;
+  active: boolean | null;
+}
+
+export type Standing =
+  | { kind: "healthy" }
+  | { kind: "failing"; since: number; deletionAt: number }
+  | { kind: "banned"; until: number }
+  | { kind: "deleted"; at: number };
+
+export type Admission = { kind: "send" } | { kind: "lost"; bannedUntil: number } | { kind: "dropped"; deletedAt: number };
+
+export type AttemptResponse =
+  | { kind: "status"; code: number; afterMs: number }
+  | { kind: "no_answer" }
+  | { kind: "refused"; afterMs: number };
+
+export type Next = { kind: "delivered" } | { kind: "retry"; attempt: number; at: number } | { kind: "failed" };
+
+export interface AttemptOutcome {
+  tick: { banEndedAt: number | null; deletedAt: number | null };
+  attempt: number;
+  end: number;
+  success: boolean;
+  status: number | null;
+  timedOut: boolean;
+  /** Raised the ban counter (R11). */
+  counted: boolean;
+  counter: number;
+  /** This failure started a ban lasting until then (R12). */
+  banUntil: number | null;
+  next: Next;
+}
+
+export interface Window { from: number; to: number }
+
+/** How an endpoint answers; every field defaults to a healthy endpoint. */
+export interface Endpoint {
+  latencyMs: number;
+  failureRate: number;
+  slowRate: number;
+  failureStatus: number;
+  outages: Window[];
+}
+
+export type Traffic =
+  | { kind: "every"; intervalMs: number }
+  | { kind: "bursts"; size: number; everyMs: number; spacingMs: number }
+  | { kind: "at"; offsetsMs: number[] };
+
+export interface Scenario {
+  policy?: Partial<Policy>;
+  start?: number;
+  durationMs: number;
+  seed?: number;
+  webhooks: Array<{ endpoint: Partial<Endpoint>; traffic: Traffic }>;
+  timeline?: boolean;
+}
+
+export interface SimulationSummary {
+  events: number;
+  deliveredFirstTry: number;
+  deliveredAfterRetry: number;
+  failedAllAttempts: number;
+  lostDuringBan: number;
+  droppedAfterDeletion: number;
+  firstTryFailures: number;
+  retriesSucceeded: number;
+  retriesFailed: number;
+  attempts: number;
+  bans: number;
+  deletedWebhooks: number;
+}
+
+export type Change =
+  | { kind: "firstTryFailed"; counter: number; counted: boolean }
+  | { kind: "retrySucceeded"; attempt: number }
+  | { kind: "retryFailed"; attempt: number; last: boolean }
+  | { kind: "banStarted"; until: number }
+  | { kind: "banEnded" }
+  | { kind: "lost" }
+  | { kind: "dropped" }
+  | { kind: "deleted" }
+  | { kind: "recovered" };
+
+export interface SimulationReport {
+  summary: SimulationSummary;
+  webhooks: Array<{ summary: SimulationSummary; deletedAt: number | null }>;
+  timeline: Array<{ webhook: number; at: number; change: Change }>;
+}
+
+/** One delivery, v1 or v2, normalised. */
+export interface DeliveryEvent {
+  version: PayloadVersionString;
+  action: "create" | "change" | "delete";
+  rawAction: string;
+  entity: string;
+  entityId: string | null;
+  /** The idempotency key (v2 meta.id; for v1 a key stable across retries of one event). */
+  eventId: string;
+  /** 1 to 4. */
+  attempt: number;
+  timestampMs: number | null;
+  webhookId: string | null;
+  companyId: string | null;
+  actorUserId: string | null;
+  merged: boolean;
+  mergedFromId: string | null;
+  mergedToId: string | null;
+  isBulk: boolean;
+  changeSource: string | null;
+  data: unknown;
+  previous: unknown;
+}
+
+export interface SyncPlan {
+  keep: number[];
+  delete: number[];
+  create: NewWebhook[];
+  untouched: number[];
+}
+
+export interface ApiConfig {
+  /** A company name ("acme"), domain, OAuth api_domain, or a full base URL (e.g. a local emulator). */
+  baseUrl: string;
+  apiToken?: string;
+  accessToken?: string;
+}
+
+export type Operation = { kind: "list" } | { kind: "create"; webhook: NewWebhook } | { kind: "delete"; id: number };
+
+export interface HttpRequest {
+  method: "GET" | "POST" | "DELETE";
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+export type HeadersInput = Record<string, string> | Array<[string, string]> | { entries(): Iterable<[string, string]> };
+
+export interface HttpResponseInput {
+  status: number;
+  headers?: HeadersInput;
+  body?: string | Uint8Array | null;
+}
+
+export interface RateLimit {
+  limit: number | null;
+  remaining: number | null;
+  resetS: number | null;
+  dailyLeft: number | null;
+}
+
+export type ErrorCode =
+  | "INVALID_INPUT" | "INVALID_FIELD" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "LIMIT_REACHED"
+  | "RATE_LIMITED" | "SERVER_ERROR" | "UNEXPECTED_RESPONSE" | "NOT_JSON" | "NOT_AN_OBJECT" | "UNKNOWN_FORMAT" | "INTERNAL";
+
+/** Every function throws this: an `Error` with a stable `code`. */
+export interface PipedriveWebhooksError extends Error {
+  code: ErrorCode;
+  field?: string;
+  status?: number;
+  errors?: Array<FieldError | { field: string; message: string }>;
+  retryAfterMs?: number | null;
+  missingScope?: string | null;
+  limit?: number;
+  index?: number;
+}
