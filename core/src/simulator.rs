@@ -63,9 +63,10 @@ impl Endpoint {
         Endpoint { slow_rate: rate, ..Self::healthy() }
     }
 
-    /// Refuses every connection.
+    /// Refuses every connection (an outage over all time that a JS number can hold).
     pub fn dead() -> Self {
-        Endpoint { outages: vec![Window { from: Millis::MIN, to: Millis::MAX }], ..Self::healthy() }
+        const FOREVER: Millis = (1 << 53) - 1;
+        Endpoint { outages: vec![Window { from: -FOREVER, to: FOREVER }], ..Self::healthy() }
     }
 
     /// Adds an outage (connections refused) over `[from, to)`.
@@ -120,9 +121,13 @@ impl Traffic {
 
 /// One simulated webhook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SimWebhook {
     pub endpoint: Endpoint,
     pub traffic: Traffic,
+    /// Stop after this many events, even before the end of the range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
 }
 
 /// What to simulate.
@@ -245,7 +250,7 @@ pub struct Report {
 /// ```
 /// use pipedrive_webhooks::simulator::{simulate, Endpoint, Scenario, SimWebhook, Traffic};
 /// use pipedrive_webhooks::{Policy, HOUR, MINUTE};
-/// let dead = SimWebhook { endpoint: Endpoint::dead(), traffic: Traffic::Every { interval_ms: MINUTE } };
+/// let dead = SimWebhook { endpoint: Endpoint::dead(), traffic: Traffic::Every { interval_ms: MINUTE }, max_events: None };
 /// let r = simulate(&Scenario { policy: Policy::default(), start: 0, duration_ms: 2 * HOUR, seed: 1, webhooks: vec![dead], timeline: false });
 /// assert_eq!(r.summary.events, 120);
 /// assert!(r.summary.bans >= 2);
@@ -416,7 +421,13 @@ impl Run {
             index,
         };
         let end = sc.start.saturating_add(sc.duration_ms.max(0));
-        let arrival = |i: u64| w.traffic.offset(i).map(|o| sc.start.saturating_add(o)).filter(|&t| t < end);
+        let max_events = w.max_events.unwrap_or(u64::MAX);
+        let arrival = |i: u64| {
+            if i >= max_events {
+                return None;
+            }
+            w.traffic.offset(i).map(|o| sc.start.saturating_add(o)).filter(|&t| t < end)
+        };
         let mut i = 0u64;
         let mut next = arrival(0);
         while let Some(t) = next {

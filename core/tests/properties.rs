@@ -182,7 +182,7 @@ proptest! {
         if let Some((from, len)) = outage { endpoint = endpoint.with_outage(from, from + len); }
         let r = simulate(&Scenario {
             policy: Policy::default(), start: 0, duration_ms: hours * HOUR, seed,
-            webhooks: vec![SimWebhook { endpoint, traffic: Traffic::Every { interval_ms: interval.max(10_000) } }],
+            webhooks: vec![SimWebhook { endpoint, traffic: Traffic::Every { interval_ms: interval.max(10_000) }, max_events: None }],
             timeline: true,
         });
         let s = r.summary;

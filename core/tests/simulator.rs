@@ -9,7 +9,7 @@ fn run(endpoint: Endpoint, traffic: Traffic, duration_ms: Millis, timeline: bool
         start: 1_700_000_000_000,
         duration_ms,
         seed: 7,
-        webhooks: vec![SimWebhook { endpoint, traffic }],
+        webhooks: vec![SimWebhook { endpoint, traffic, max_events: None }],
         timeline,
     })
 }
@@ -119,8 +119,8 @@ fn the_same_seed_replays_identically_and_bursts_work() {
         duration_ms: 6 * HOUR,
         seed,
         webhooks: vec![
-            SimWebhook { endpoint: Endpoint::flaky(0.5), traffic: Traffic::Bursts { size: 20, every_ms: HOUR, spacing_ms: 100 } },
-            SimWebhook { endpoint: Endpoint::slow(0.2), traffic: Traffic::At { offsets_ms: vec![0, 5, 5, 1000] } },
+            SimWebhook { endpoint: Endpoint::flaky(0.5), traffic: Traffic::Bursts { size: 20, every_ms: HOUR, spacing_ms: 100 }, max_events: None },
+            SimWebhook { endpoint: Endpoint::slow(0.2), traffic: Traffic::At { offsets_ms: vec![0, 5, 5, 1000] }, max_events: None },
         ],
         timeline: true,
     };

@@ -17,10 +17,15 @@ const MIME = {
   ".json": "application/json",
 };
 
-/** Serves `dir` on 127.0.0.1 (a free port); unknown paths fall back to index.html, as the panel's routes need. */
-export async function serveStatic(dir) {
+/** Serves `dir` on 127.0.0.1 (a free port); unknown paths fall back to index.html, as the panel's
+ * routes need. `pages` adds in-memory HTML pages by path. */
+export async function serveStatic(dir, pages = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://x");
+    if (pages[url.pathname]) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return res.end(pages[url.pathname]);
+    }
     let file = path.join(dir, path.normalize(decodeURIComponent(url.pathname)));
     if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       file = path.join(dir, "index.html");

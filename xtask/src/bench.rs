@@ -7,6 +7,7 @@ pub fn run() -> Result<(), String> {
     panel_sizes()?;
     js_package_sizes()?;
     core_simulator()?;
+    js_simulator()?;
     Ok(())
 }
 
@@ -42,9 +43,12 @@ fn js_package_sizes() -> Result<(), String> {
 }
 
 fn core_simulator() -> Result<(), String> {
-    if !root().join("core/benches/simulate.rs").is_file() {
-        return Ok(());
-    }
-    println!("\n== core simulator (native, one core)");
+    println!("\n== core simulator (native)");
     crate::env::exec(cmd("cargo").args(["bench", "--quiet", "-p", "pipedrive-webhooks", "--bench", "simulate"]))
+}
+
+/// The same workload through the JS package (built by `js_package_sizes`), in node.
+fn js_simulator() -> Result<(), String> {
+    println!("\n== core simulator (JS package, node)");
+    crate::env::exec(cmd("node").arg("tests/bench/js-simulate.mjs"))
 }

@@ -10,7 +10,8 @@ pub fn build() -> Result<PathBuf, String> {
     let out = root().join("target/npm/pipedrive-webhooks");
     exec(cmd("cargo").args([
         "build",
-        "--release",
+        "--profile",
+        "js",
         "--target",
         "wasm32-unknown-unknown",
         "-p",
@@ -19,7 +20,7 @@ pub fn build() -> Result<PathBuf, String> {
         "--features",
         "js",
     ]))?;
-    let wasm = root().join("target/wasm32-unknown-unknown/release/pipedrive_webhooks.wasm");
+    let wasm = root().join("target/wasm32-unknown-unknown/js/pipedrive_webhooks.wasm");
     let _ = std::fs::remove_dir_all(&out);
     for (target, dir) in [("nodejs", "node"), ("web", "web")] {
         let dest = out.join(dir);
@@ -33,11 +34,17 @@ pub fn build() -> Result<PathBuf, String> {
         let _ = std::fs::remove_file(dest.join(".gitignore"));
         let _ = std::fs::remove_file(dest.join("package.json"));
     }
+    let copy = |from: &std::path::Path, to: &std::path::Path| std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("{}: {e}", from.display()));
     for file in ["package.json", "README.md"] {
-        let src = root().join("core/js").join(file);
-        if src.is_file() {
-            std::fs::copy(&src, out.join(file)).map_err(|e| format!("{}: {e}", src.display()))?;
-        }
+        copy(&root().join("core/js").join(file), &out.join(file))?;
+    }
+    // The examples live inside the package, so `import … from "pipedrive-webhooks"` resolves
+    // through the package's own exports map (self-reference), exactly as in a user's project.
+    let examples = out.join("examples");
+    std::fs::create_dir_all(&examples).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(root().join("core/js/examples")).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        copy(&path, &examples.join(path.file_name().expect("a file")))?;
     }
     println!("dist-js: package in {}", out.display());
     Ok(out)

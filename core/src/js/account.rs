@@ -107,16 +107,15 @@ impl JsAccount {
     }
 
     /// R7: the user uninstalls the app; returns the ids of the webhooks removed.
-    pub fn uninstall(&mut self, app_id: f64, user_id: f64, now: f64) -> Result<Vec<f64>, JsValue> {
-        let ids = self.inner.uninstall(whole(app_id, "appId")?, whole(user_id, "userId")?, millis(now, "now")?);
-        Ok(ids.into_iter().map(|i| i as f64).collect())
+    #[wasm_bindgen(unchecked_return_type = "number[]")]
+    pub fn uninstall(&mut self, app_id: f64, user_id: f64, now: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.uninstall(whole(app_id, "appId")?, whole(user_id, "userId")?, millis(now, "now")?))
     }
 
     /// R8: the app leaves the Marketplace; returns the ids of the webhooks removed.
-    #[wasm_bindgen(js_name = removeApp)]
-    pub fn remove_app(&mut self, app_id: f64, now: f64) -> Result<Vec<f64>, JsValue> {
-        let ids = self.inner.remove_app(whole(app_id, "appId")?, millis(now, "now")?);
-        Ok(ids.into_iter().map(|i| i as f64).collect())
+    #[wasm_bindgen(js_name = removeApp, unchecked_return_type = "number[]")]
+    pub fn remove_app(&mut self, app_id: f64, now: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.remove_app(whole(app_id, "appId")?, millis(now, "now")?))
     }
 
     /// The caller's usage of its limit (R2).
@@ -142,11 +141,12 @@ impl JsAccount {
     }
 
     /// The ids of the webhooks an event reaches (action in either version's words).
-    pub fn matching(&self, action: &str, object: &str) -> Result<Vec<f64>, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "number[]")]
+    pub fn matching(&self, action: &str, object: &str) -> Result<JsValue, JsValue> {
         let action = EventAction::parse(action, crate::PayloadVersion::V2)
             .or_else(|| EventAction::parse(action, crate::PayloadVersion::V1))
             .ok_or_else(|| error("INVALID_INPUT", &format!("unknown action {action:?}"), Some("action")))?;
-        Ok(self.inner.matching(action, object).into_iter().map(|i| i as f64).collect())
+        to_js(&self.inner.matching(action, object))
     }
 
     /// May an attempt to webhook `id` start at `now`? `null` when the webhook is gone.

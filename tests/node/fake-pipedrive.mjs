@@ -1,0 +1,53 @@
+// A small Pipedrive-like webhooks API for tests, answering through the package's own Account
+// (so statuses and bodies are the core's). Tokens: "USER-<id>" as x-api-token, "APP-<app>-<user>"
+// as a Bearer token.
+import http from "node:http";
+
+export async function startFakePipedrive(pw, setup) {
+  const acct = new pw.Account(1);
+  setup(acct);
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url, "http://x");
+      requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers });
+      const send = (status, body) => {
+        res.writeHead(status, { "content-type": "application/json", "x-ratelimit-limit": "40", "x-ratelimit-remaining": "39", "x-ratelimit-reset": "2" });
+        res.end(JSON.stringify(body));
+      };
+      const token = req.headers["x-api-token"];
+      const bearer = /^Bearer APP-(\d+)-(\d+)$/.exec(req.headers.authorization ?? "");
+      const caller = bearer
+        ? { kind: "app", appId: Number(bearer[1]), userId: Number(bearer[2]) }
+        : /^USER-\d+$/.test(token ?? "") ? { kind: "user", userId: Number(token.slice(5)) } : null;
+      if (!caller) return send(401, { success: false, error: "unauthorized access", errorCode: 401 });
+      try {
+        const m = /^\/(?:api\/)?v1\/webhooks(?:\/(\d+))?$/.exec(url.pathname);
+        if (!m) return send(404, { success: false, error: "Not found" });
+        if (req.method === "GET" && !m[1]) return send(200, { success: true, status: "ok", data: acct.list(caller) });
+        if (req.method === "POST" && !m[1]) {
+          const data = acct.create(caller, JSON.parse(Buffer.concat(chunks).toString() || "{}"), Date.now());
+          return send(201, { success: true, status: "ok", data });
+        }
+        if (req.method === "DELETE" && m[1]) {
+          acct.delete(caller, Number(m[1]), Date.now());
+          return send(200, { success: true, status: "ok" });
+        }
+        send(405, { success: false, error: "method not allowed" });
+      } catch (e) {
+        const status = e.status ?? 400;
+        const bodies = {
+          400: { success: false, status: "error", errors: Object.fromEntries((e.errors ?? []).map((x) => [x.field, [x.message]])) },
+          403: { success: false, message: "Forbidden" },
+          404: { success: false, status: "error", errors: { id: ["not found"] } },
+          422: { success: false, error: "Webhooks limit reached", error_info: e.message, data: null },
+        };
+        send(status, bodies[status] ?? { success: false, error: e.message });
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}`, acct, requests, close: () => new Promise((r) => server.close(r)) };
+}
