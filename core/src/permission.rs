@@ -94,3 +94,24 @@ pub fn may_see(caller: &Caller, caller_is_admin: bool, w: &Webhook) -> bool {
 pub const READ_SCOPES: &[&str] = &["admin", "webhooks:full", "webhooks:read"];
 /// The OAuth scopes that allow an app to create and delete (R1).
 pub const WRITE_SCOPES: &[&str] = &["admin", "webhooks:full"];
+
+/// Whether a webhook listed by a live API may be deleted with this kind of token (R5, R6). An app
+/// (OAuth) sees only its own application webhooks, so those are its to delete; a user (API token)
+/// may delete general webhooks (Pipedrive answers 403 for another user's unless the user is an
+/// admin) and never application ones.
+///
+/// ```
+/// use pipedrive_webhooks::{permission::may_delete_listed, WebhookType, DenyReason};
+/// assert!(may_delete_listed(true, Some(&WebhookType::Application)).is_ok());
+/// assert_eq!(may_delete_listed(true, Some(&WebhookType::General)), Err(DenyReason::GeneralWebhookForApp));
+/// assert_eq!(may_delete_listed(false, Some(&WebhookType::Application)), Err(DenyReason::AppWebhookForUser));
+/// ```
+pub fn may_delete_listed(as_app: bool, kind: Option<&WebhookType>) -> Result<(), DenyReason> {
+    match (kind, as_app) {
+        (Some(WebhookType::Application), true) => Ok(()),
+        (Some(WebhookType::Application), false) => Err(DenyReason::AppWebhookForUser),
+        (Some(WebhookType::General), true) => Err(DenyReason::GeneralWebhookForApp),
+        (Some(WebhookType::General), false) => Ok(()),
+        (Some(WebhookType::Automation | WebhookType::Other(_)) | None, _) => Err(DenyReason::ReadOnlyType),
+    }
+}
