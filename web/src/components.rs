@@ -1,0 +1,105 @@
+//! Small shared pieces: badges, the quota meter, the confirmation dialog.
+
+use crate::format::{absolute, clock, relative};
+use leptos::prelude::*;
+use pipedrive_webhooks::health::Health;
+use pipedrive_webhooks::{Millis, Quota, WebhookType};
+
+/// The type badge (R3): application blue, general grey, automation teal, unknown outlined.
+#[component]
+pub fn TypeBadge(kind: WebhookType, #[prop(into)] testid: String) -> impl IntoView {
+    let class = match kind {
+        WebhookType::Application => "badge type-app",
+        WebhookType::General => "badge type-general",
+        WebhookType::Automation => "badge type-automation",
+        WebhookType::Other(_) => "badge type-other",
+    };
+    view! { <span class=class data-testid=testid>{kind.as_str().to_string()}</span> }
+}
+
+/// The words a health badge shows.
+pub fn health_text(h: &Health, now: Millis) -> String {
+    match h {
+        Health::Healthy => "healthy".into(),
+        Health::Banned { until: Some(u) } => format!("banned until {}", clock(*u)),
+        Health::Banned { until: None } => "inactive (banned)".into(),
+        Health::Failing { deletion_at: Some(at), .. } if h.deletion_due_within_a_day(now) => format!("deletion {}", relative(*at, now)),
+        Health::Failing { .. } => "failing".into(),
+        Health::Deleted { at } => format!("deleted {}", relative(*at, now)),
+    }
+}
+
+/// The health badge: the words carry the meaning, the colour repeats it.
+#[component]
+pub fn HealthBadge(health: Health, now: Millis, #[prop(into)] testid: String) -> impl IntoView {
+    let class = match health {
+        Health::Healthy => "badge health-ok",
+        Health::Failing { .. } if health.deletion_due_within_a_day(now) => "badge health-deletion",
+        Health::Failing { .. } => "badge health-failing",
+        Health::Banned { .. } | Health::Deleted { .. } => "badge health-banned",
+    };
+    let title = match health {
+        Health::Banned { until: Some(u) } => format!("R12: banned until {}; events meanwhile are lost", absolute(u)),
+        Health::Failing { deletion_at: Some(at), .. } => format!("R13: deleted at {} unless a delivery succeeds first", absolute(at)),
+        Health::Failing { .. } => "The last delivery failed (R9)".into(),
+        _ => String::new(),
+    };
+    view! { <span class=class title=title data-testid=testid>{health_text(&health, now)}</span> }
+}
+
+/// "27 / 40" with a bar (R2).
+#[component]
+pub fn QuotaMeter(quota: Quota, #[prop(into)] label: String) -> impl IntoView {
+    let pct = (quota.used as f64 / quota.limit.max(1) as f64 * 100.0).min(100.0);
+    let class = if quota.used >= quota.limit { "meter full" } else if pct >= 80.0 { "meter high" } else { "meter" };
+    view! {
+        <div class="quota" data-testid="quota">
+            <span class="quota-label">{label}</span>
+            <span class="quota-value" data-testid="quota-value">{format!("{} / {}", quota.used, quota.limit)}</span>
+            <span class=class role="meter" aria-valuemin="0" aria-valuemax=quota.limit aria-valuenow=quota.used>
+                <span class="meter-fill" style=format!("width: {pct:.0}%")></span>
+            </span>
+        </div>
+    }
+}
+
+/// A modal confirmation listing what will happen. Escape or Cancel closes it.
+#[component]
+pub fn ConfirmDialog(
+    #[prop(into)] title: String,
+    items: Vec<String>,
+    #[prop(into)] confirm_label: String,
+    on_confirm: impl Fn() + 'static,
+    on_cancel: impl Fn() + Clone + 'static,
+) -> impl IntoView {
+    let cancel = on_cancel.clone();
+    let esc = window_event_listener(leptos::ev::keydown, move |e| {
+        if e.key() == "Escape" {
+            cancel();
+        }
+    });
+    on_cleanup(move || esc.remove());
+    view! {
+        <div class="backdrop">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" data-testid="confirm-dialog">
+                <h2 id="dialog-title">{title}</h2>
+                <ul class="dialog-items">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+                <div class="actions">
+                    <button class="btn" on:click=move |_| on_cancel() data-testid="confirm-cancel">"Cancel"</button>
+                    <button class="btn danger" on:click=move |_| on_confirm() data-testid="confirm-ok" autofocus>{confirm_label}</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// A small padlock (drawn, so it needs no emoji font).
+#[component]
+pub fn LockIcon() -> impl IntoView {
+    view! {
+        <svg width="12" height="14" viewBox="0 0 12 14" aria-hidden="true" class="lock-icon">
+            <rect x="1" y="6" width="10" height="7" rx="1.5" fill="currentColor"/>
+            <path d="M3.5 6V4a2.5 2.5 0 0 1 5 0v2" stroke="currentColor" stroke-width="1.5" fill="none"/>
+        </svg>
+    }
+}

@@ -1,0 +1,38 @@
+//! Times for people: relative ("3 min ago", "in 5 h") with the absolute UTC time for a tooltip.
+
+use pipedrive_webhooks::time::format_iso;
+use pipedrive_webhooks::{Millis, HOUR, MINUTE, SECOND};
+
+/// "2026-11-27 14:02 UTC".
+pub fn absolute(ms: Millis) -> String {
+    let iso = format_iso(ms);
+    format!("{} {} UTC", &iso[..10], &iso[11..16])
+}
+
+/// "14:02" (UTC), for ban ends within the day.
+pub fn clock(ms: Millis) -> String {
+    format_iso(ms)[11..16].to_string()
+}
+
+/// A duration in the largest sensible unit: "45 s", "12 min", "5 h", "3 d".
+pub fn span(ms: Millis) -> String {
+    let ms = ms.abs();
+    if ms < MINUTE {
+        format!("{} s", ms / SECOND)
+    } else if ms < HOUR {
+        format!("{} min", ms / MINUTE)
+    } else if ms < 48 * HOUR {
+        format!("{} h", ms / HOUR)
+    } else {
+        format!("{} d", ms / (24 * HOUR))
+    }
+}
+
+/// "3 min ago" or "in 5 h" relative to `now`.
+pub fn relative(at: Millis, now: Millis) -> String {
+    if at <= now {
+        format!("{} ago", span(now - at))
+    } else {
+        format!("in {}", span(at - now))
+    }
+}

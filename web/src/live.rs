@@ -1,0 +1,124 @@
+//! The panel's HTTP edge: sends the requests the core builds and hands the answers back to the core
+//! to decode. Tokens travel in headers only and never appear in messages.
+
+use gloo_net::http::Request;
+use pipedrive_webhooks::wire::{self, ApiConfig, HttpRequest, HttpResponse, RateLimit, RemoteWebhook};
+use pipedrive_webhooks::{ApiError, NewWebhook, WebhookId};
+
+/// Why a live call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveError {
+    /// The API answered with an error.
+    Api(ApiError),
+    /// No answer: offline, a wrong address, or a server without CORS for this page.
+    Network(String),
+    /// The connection has no token in this browser session.
+    MissingToken,
+}
+
+impl LiveError {
+    /// What went wrong, for people.
+    pub fn message(&self) -> String {
+        match self {
+            LiveError::Api(e) => e.to_string(),
+            LiveError::Network(base) => format!("could not reach {base}"),
+            LiveError::MissingToken => "this connection has no token in this browser session".into(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            LiveError::Api(ApiError::Unauthorized) | LiveError::MissingToken => {
+                "Reconnect: enter a valid API token or OAuth access token on the Connections page (OAuth tokens expire after 60 minutes)."
+            }
+            LiveError::Api(ApiError::Forbidden { missing_scope: Some(_), .. }) => {
+                "The app needs the webhooks:full (or admin) scope: add it to the app and have the user reinstall it."
+            }
+            LiveError::Api(ApiError::Forbidden { .. }) => "Only the app that created an app webhook can delete it; a general webhook only its user (or an admin).",
+            LiveError::Api(ApiError::NotFound { .. }) => "It no longer exists: it may have been deleted, uninstalled with its app, or removed after 3 days of failures.",
+            LiveError::Api(ApiError::LimitReached { .. }) => "Pipedrive allows 40 webhooks per app user: delete one you no longer need first.",
+            LiveError::Api(ApiError::RateLimited { .. }) => "Too many requests: the panel waits as long as Pipedrive asks, then retries.",
+            LiveError::Api(ApiError::InvalidField { .. }) => "Fix the fields marked below and submit again.",
+            LiveError::Api(ApiError::ServerError { .. } | ApiError::UnexpectedResponse { .. }) => {
+                "The server did not answer like Pipedrive's API: check the base URL, then retry."
+            }
+            LiveError::Network(_) => "Check the address and your network; a local server must allow CORS from this page.",
+        }
+    }
+}
+
+/// An answer: status, headers, body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn response(&self) -> HttpResponse<'_> {
+        HttpResponse { status: self.status, headers: &self.headers, body: &self.body }
+    }
+
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit::from_response(&self.response())
+    }
+}
+
+/// Sends one request.
+pub async fn send(req: &HttpRequest) -> Result<Answer, LiveError> {
+    let base = req.url.split("/webhooks").next().unwrap_or(&req.url).to_string();
+    let mut builder = match req.method.as_str() {
+        "POST" => Request::post(&req.url),
+        "DELETE" => Request::delete(&req.url),
+        _ => Request::get(&req.url),
+    };
+    for (k, v) in &req.headers {
+        builder = builder.header(k, v);
+    }
+    let request = match &req.body {
+        Some(body) => builder.body(body.as_str()),
+        None => builder.build(),
+    }
+    .map_err(|_| LiveError::Network(base.clone()))?;
+    let resp = request.send().await.map_err(|_| LiveError::Network(base.clone()))?;
+    let headers = resp.headers().entries().collect();
+    let body = resp.binary().await.unwrap_or_default();
+    Ok(Answer { status: resp.status(), headers, body })
+}
+
+/// The three calls, decoded by the core.
+pub enum Call {
+    List,
+    Create(NewWebhook),
+    Delete(WebhookId),
+}
+
+pub enum Outcome {
+    Listed(Vec<RemoteWebhook>),
+    Created(RemoteWebhook),
+    Deleted,
+}
+
+impl Call {
+    pub fn request(&self, api: &ApiConfig) -> HttpRequest {
+        match self {
+            Call::List => api.list_request(),
+            Call::Create(input) => api.create_request(input),
+            Call::Delete(id) => api.delete_request(*id),
+        }
+    }
+
+    pub fn decode(&self, answer: &Answer, now: i64) -> Result<Outcome, ApiError> {
+        let r = answer.response();
+        let rate_limited = |e: ApiError| match e {
+            ApiError::RateLimited { .. } => wire::decode_error(&r, now),
+            other => other,
+        };
+        match self {
+            Call::List => wire::decode_list(&r).map(Outcome::Listed).map_err(rate_limited),
+            Call::Create(_) => wire::decode_create(&r).map(Outcome::Created).map_err(rate_limited),
+            Call::Delete(_) => wire::decode_delete(&r).map(|()| Outcome::Deleted).map_err(rate_limited),
+        }
+    }
+}

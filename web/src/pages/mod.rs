@@ -1,0 +1,8 @@
+//! One page per route.
+
+pub mod connections;
+pub mod detail;
+pub mod new_webhook;
+pub mod sandbox_tools;
+pub mod simulator;
+pub mod webhooks;

@@ -1,0 +1,113 @@
+//! One row per webhook, whatever the connection: what the list, the detail page and the badges show.
+//! Every judgement in it (health, who may delete) comes from the core.
+
+use pipedrive_webhooks::health::Health;
+use pipedrive_webhooks::permission::may_delete_listed;
+use pipedrive_webhooks::sandbox::Sandbox;
+use pipedrive_webhooks::wire::{webhook_json, RemoteWebhook};
+use pipedrive_webhooks::{may_delete, Caller, DenyReason, Millis, WebhookType};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: u64,
+    pub name: String,
+    pub action: String,
+    pub object: String,
+    pub url: String,
+    pub kind: WebhookType,
+    pub owner: String,
+    pub user_id: Option<u64>,
+    pub version: String,
+    pub active: Option<bool>,
+    pub added: Option<Millis>,
+    pub last_delivery: Option<Millis>,
+    pub last_status: Option<u16>,
+    pub health: Health,
+    pub delete: Result<(), DenyReason>,
+    pub auth_user: Option<String>,
+    pub auth_password: Option<String>,
+    /// Sandbox only: the ban counter (R11).
+    pub ban_counter: Option<u32>,
+    pub raw: serde_json::Value,
+}
+
+impl Row {
+    /// `action.object`.
+    pub fn event(&self) -> String {
+        format!("{}.{}", self.action, self.object)
+    }
+
+    /// Whether the free-text filter matches name, URL or event.
+    pub fn matches_text(&self, needle: &str) -> bool {
+        let n = needle.trim().to_lowercase();
+        n.is_empty() || self.name.to_lowercase().contains(&n) || self.url.to_lowercase().contains(&n) || self.event().to_lowercase().contains(&n)
+    }
+}
+
+/// Every webhook of the sandbox company (a view only the sandbox can give), judged for `caller`.
+pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<Row> {
+    let a = &s.account;
+    let admin = a.is_admin(caller);
+    let owner_name = |id: u64| a.users().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_else(|| format!("user {id}"));
+    let app_name = |id: u64| a.apps().find(|x| x.id == id).map(|x| x.name.clone()).unwrap_or_else(|| format!("app {id}"));
+    a.entries()
+        .map(|e| {
+            let w = &e.webhook;
+            let owner = match w.app_id {
+                Some(app) => format!("{} · {}", owner_name(w.owner_id), app_name(app)),
+                None => owner_name(w.owner_id),
+            };
+            Row {
+                id: w.id,
+                name: w.name.clone(),
+                action: w.event_action.clone(),
+                object: w.event_object.clone(),
+                url: w.subscription_url.clone(),
+                kind: w.webhook_type.clone(),
+                owner,
+                user_id: Some(w.user_id),
+                version: w.version.as_str().to_string(),
+                active: Some(e.delivery.banned_until.is_none()),
+                added: Some(w.add_time),
+                last_delivery: e.delivery.last_attempt_at,
+                last_status: e.delivery.last_status,
+                health: Health::of_state(&e.delivery, &a.policy, s.clock),
+                delete: may_delete(caller, admin, w),
+                auth_user: w.http_auth_user.clone(),
+                auth_password: w.http_auth_password.clone(),
+                ban_counter: Some(e.delivery.ban_counter),
+                raw: webhook_json(w, &e.delivery),
+            }
+        })
+        .collect()
+}
+
+/// Webhooks as a live API listed them, judged for an app (OAuth) or a user (API token) caller.
+pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<Row> {
+    list.iter()
+        .filter_map(|w| {
+            let id = w.id?;
+            Some(Row {
+                id,
+                name: w.name.clone().unwrap_or_default(),
+                action: w.event_action.clone().unwrap_or_default(),
+                object: w.event_object.clone().unwrap_or_default(),
+                url: w.subscription_url.clone().unwrap_or_default(),
+                kind: w.webhook_type.clone().unwrap_or(WebhookType::Other("unknown".into())),
+                owner: w.owner_id.map(|o| format!("user {o}")).unwrap_or_default(),
+                user_id: w.user_id,
+                version: w.version.clone().unwrap_or_default(),
+                active: w.is_active,
+                added: w.add_time,
+                last_delivery: w.last_delivery_time,
+                last_status: w.last_http_status,
+                health: Health::of_remote(w),
+                delete: may_delete_listed(as_app, w.webhook_type.as_ref()),
+                auth_user: w.http_auth_user.clone(),
+                auth_password: w.http_auth_password.clone(),
+                ban_counter: None,
+                raw: w.raw.clone(),
+            })
+        })
+        .collect()
+}

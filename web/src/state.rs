@@ -1,0 +1,274 @@
+//! The panel's state, shared through context: the sandbox, saved connections and the active one,
+//! what a live API last answered, and the actions (create, delete) on whichever is active.
+
+use crate::live::{self, Call, LiveError, Outcome};
+use crate::rows::{live_rows, sandbox_rows, Row};
+use gloo_storage::{LocalStorage, SessionStorage, Storage};
+use leptos::prelude::*;
+use pipedrive_webhooks::sandbox::Sandbox;
+use pipedrive_webhooks::wire::{ApiConfig, Auth, RateLimit, RemoteWebhook};
+use pipedrive_webhooks::{ApiError, Caller, Millis, NewWebhook, Policy, Quota, UserId, WebhookId, WebhookType};
+use serde::{Deserialize, Serialize};
+
+const SANDBOX_KEY: &str = "pw.sandbox";
+const CONNECTIONS_KEY: &str = "pw.connections";
+const ACTIVE_KEY: &str = "pw.active";
+/// How often a rate-limited call is retried after waiting.
+const RATE_LIMIT_RETRIES: u32 = 3;
+
+/// A saved live connection. Its token is stored apart (see [`token_key`]), never in this record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedConnection {
+    pub id: u32,
+    pub label: String,
+    pub base_url: String,
+    /// An OAuth access token (the app acting for a user) rather than a user's API token.
+    pub oauth: bool,
+    /// Keep the token in localStorage rather than for this browser session only.
+    pub remember: bool,
+}
+
+fn token_key(id: u32) -> String {
+    format!("pw.token.{id}")
+}
+
+/// Which connection the panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Active {
+    Sandbox,
+    Live(u32),
+}
+
+/// What the live API last gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveState {
+    Idle,
+    Loading,
+    Loaded(Vec<RemoteWebhook>),
+    Failed(LiveError),
+}
+
+/// Everything the pages share. Cheap to copy (signals).
+#[derive(Clone, Copy)]
+pub struct Panel {
+    pub sandbox: RwSignal<Sandbox>,
+    /// The app user the sandbox acts for.
+    pub acting_user: RwSignal<UserId>,
+    pub connections: RwSignal<Vec<SavedConnection>>,
+    pub active: RwSignal<Active>,
+    pub live: RwSignal<LiveState>,
+    pub rate: RwSignal<Option<RateLimit>>,
+    /// A transient message, such as a rate-limit wait.
+    pub notice: RwSignal<Option<String>>,
+}
+
+impl Panel {
+    /// Restores what this browser saved; a fresh sandbox when there is none (or it is unreadable).
+    pub fn load() -> Panel {
+        let now = js_sys::Date::now() as Millis;
+        let sandbox = LocalStorage::get::<Sandbox>(SANDBOX_KEY).unwrap_or_else(|_| Sandbox::seeded(now));
+        let connections: Vec<SavedConnection> = LocalStorage::get(CONNECTIONS_KEY).unwrap_or_default();
+        let active = match LocalStorage::get::<Active>(ACTIVE_KEY) {
+            Ok(Active::Live(id)) if connections.iter().any(|c| c.id == id) => Active::Live(id),
+            _ => Active::Sandbox,
+        };
+        let panel = Panel {
+            sandbox: RwSignal::new(sandbox),
+            acting_user: RwSignal::new(1),
+            connections: RwSignal::new(connections),
+            active: RwSignal::new(active),
+            live: RwSignal::new(LiveState::Idle),
+            rate: RwSignal::new(None),
+            notice: RwSignal::new(None),
+        };
+        Effect::new(move |_| panel.sandbox.with(|s| LocalStorage::set(SANDBOX_KEY, s).ok()));
+        Effect::new(move |_| panel.connections.with(|c| LocalStorage::set(CONNECTIONS_KEY, c).ok()));
+        Effect::new(move |_| LocalStorage::set(ACTIVE_KEY, panel.active.get()).ok());
+        if active != Active::Sandbox {
+            panel.refresh();
+        }
+        panel
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.active.get() == Active::Sandbox
+    }
+
+    /// The connection shown, when live.
+    pub fn live_connection(&self) -> Option<SavedConnection> {
+        match self.active.get() {
+            Active::Sandbox => None,
+            Active::Live(id) => self.connections.with(|cs| cs.iter().find(|c| c.id == id).cloned()),
+        }
+    }
+
+    /// The time rules are judged at: the sandbox's own clock, or the real one.
+    pub fn now(&self) -> Millis {
+        if self.is_sandbox() {
+            self.sandbox.with(|s| s.clock)
+        } else {
+            js_sys::Date::now() as Millis
+        }
+    }
+
+    /// The sandbox's caller: your app, acting for the chosen user.
+    pub fn sandbox_caller(&self) -> Caller {
+        self.sandbox.with(|s| s.caller(self.acting_user.get()))
+    }
+
+    pub fn policy(&self) -> Policy {
+        self.sandbox.with(|s| s.account.policy)
+    }
+
+    /// The rows to show (reactive).
+    pub fn rows(&self) -> Vec<Row> {
+        if self.is_sandbox() {
+            let caller = self.sandbox_caller();
+            self.sandbox.with(|s| sandbox_rows(s, &caller))
+        } else {
+            let as_app = self.live_connection().is_some_and(|c| c.oauth);
+            match self.live.get() {
+                LiveState::Loaded(list) => live_rows(&list, as_app),
+                _ => Vec::new(),
+            }
+        }
+    }
+
+    /// The caller's usage of the limit (R2): exact in the sandbox; for a live app, its listed app
+    /// webhooks against the policy's limit.
+    pub fn quota(&self) -> Option<Quota> {
+        if self.is_sandbox() {
+            let caller = self.sandbox_caller();
+            Some(self.sandbox.with(|s| s.account.quota(&caller)))
+        } else {
+            let conn = self.live_connection()?;
+            let used = self.rows().iter().filter(|r| r.kind == WebhookType::Application).count() as u32;
+            let limit = if conn.oauth { Policy::default().max_app_webhooks_per_user } else { Policy::default().max_general_webhooks_per_user };
+            let used = if conn.oauth { used } else { self.rows().iter().filter(|r| r.kind == WebhookType::General).count() as u32 };
+            Some(Quota { used, limit })
+        }
+    }
+
+    fn api(&self) -> Result<ApiConfig, LiveError> {
+        let conn = self.live_connection().ok_or(LiveError::MissingToken)?;
+        let key = token_key(conn.id);
+        let token: String = SessionStorage::get(&key).or_else(|_| LocalStorage::get(&key)).map_err(|_| LiveError::MissingToken)?;
+        let auth = if conn.oauth { Auth::Bearer(token) } else { Auth::ApiToken(token) };
+        Ok(ApiConfig { base_url: conn.base_url, auth })
+    }
+
+    /// One live call, waiting out 429s as Pipedrive asks (a few times, then giving up).
+    async fn call(&self, call: Call) -> Result<Outcome, LiveError> {
+        let api = self.api()?;
+        let req = call.request(&api);
+        let mut tries = 0;
+        loop {
+            let answer = live::send(&req).await?;
+            let rate = answer.rate_limit();
+            if rate != RateLimit::default() {
+                self.rate.set(Some(rate));
+            }
+            match call.decode(&answer, js_sys::Date::now() as Millis) {
+                Err(ApiError::RateLimited { retry_after_ms }) if tries < RATE_LIMIT_RETRIES => {
+                    tries += 1;
+                    // Without a hint, back off exponentially: 1 s, 2 s, 4 s.
+                    let wait = retry_after_ms.unwrap_or(1_000 << (tries - 1)).clamp(0, 60_000);
+                    self.notice.set(Some(format!("Rate limited by the API: retrying in {:.1} s (attempt {tries} of {RATE_LIMIT_RETRIES})", wait as f64 / 1000.0)));
+                    gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+                    self.notice.set(None);
+                }
+                other => return other.map_err(LiveError::Api),
+            }
+        }
+    }
+
+    /// Reloads the live list (no-op in the sandbox, which is always current).
+    pub fn refresh(&self) {
+        if self.is_sandbox() {
+            return;
+        }
+        let panel = *self;
+        panel.live.set(LiveState::Loading);
+        leptos::task::spawn_local(async move {
+            let state = match panel.call(Call::List).await {
+                Ok(Outcome::Listed(list)) => LiveState::Loaded(list),
+                Ok(_) => LiveState::Loaded(Vec::new()),
+                Err(e) => LiveState::Failed(e),
+            };
+            panel.live.set(state);
+        });
+    }
+
+    /// Creates a webhook on the active connection; returns its id.
+    pub async fn create(&self, input: NewWebhook) -> Result<Option<WebhookId>, LiveError> {
+        if self.is_sandbox() {
+            let caller = self.sandbox_caller();
+            let mut result = Err(LiveError::MissingToken);
+            self.sandbox.update(|s| result = s.account.create(&caller, &input, s.clock).map(|w| Some(w.id)).map_err(LiveError::Api));
+            return result;
+        }
+        let out = self.call(Call::Create(input)).await?;
+        self.refresh();
+        Ok(match out {
+            Outcome::Created(w) => w.id,
+            _ => None,
+        })
+    }
+
+    /// Deletes webhook `id` on the active connection.
+    pub async fn delete(&self, id: WebhookId) -> Result<(), LiveError> {
+        if self.is_sandbox() {
+            let caller = self.sandbox_caller();
+            let mut result = Ok(());
+            self.sandbox.update(|s| result = s.account.delete(&caller, id, s.clock).map(|_| ()).map_err(LiveError::Api));
+            return result;
+        }
+        self.call(Call::Delete(id)).await?;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Saves a connection and its token (session-only unless `remember`), and switches to it.
+    pub fn add_connection(&self, label: String, base_url: String, oauth: bool, token: String, remember: bool) {
+        let id = self.connections.with(|cs| cs.iter().map(|c| c.id).max().unwrap_or(0) + 1);
+        let key = token_key(id);
+        if remember {
+            let _ = LocalStorage::set(&key, &token);
+        } else {
+            let _ = SessionStorage::set(&key, &token);
+        }
+        self.connections.update(|cs| cs.push(SavedConnection { id, label, base_url, oauth, remember }));
+        self.switch(Active::Live(id));
+    }
+
+    /// Removes a saved connection's token from both storages.
+    pub fn forget_token(&self, id: u32) {
+        SessionStorage::delete(token_key(id));
+        LocalStorage::delete(token_key(id));
+    }
+
+    pub fn has_token(&self, id: u32) -> bool {
+        let key = token_key(id);
+        SessionStorage::get::<String>(&key).is_ok() || LocalStorage::get::<String>(&key).is_ok()
+    }
+
+    pub fn remove_connection(&self, id: u32) {
+        self.forget_token(id);
+        self.connections.update(|cs| cs.retain(|c| c.id != id));
+        if self.active.get_untracked() == Active::Live(id) {
+            self.switch(Active::Sandbox);
+        }
+    }
+
+    pub fn switch(&self, to: Active) {
+        self.active.set(to);
+        self.rate.set(None);
+        self.live.set(LiveState::Idle);
+        self.refresh();
+    }
+
+    /// A fresh seeded sandbox at the real time.
+    pub fn reset_sandbox(&self) {
+        self.sandbox.set(Sandbox::seeded(js_sys::Date::now() as Millis));
+    }
+}
