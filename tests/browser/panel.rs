@@ -1,17 +1,263 @@
-//! The panel mounted in headless Chromium, asserted through the DOM.
+//! The panel mounted in headless Chromium on the sandbox, driven through the DOM (`data-testid`).
+//! Rule numbers refer to the domain reference.
 
-use pipedrive_webhooks::Policy;
-use pipedrive_webhooks_tests::{fresh_root, text_of};
+use pipedrive_webhooks::sandbox::Sandbox;
+use pipedrive_webhooks::{NewWebhook, Policy};
+use js_sys as _;
+use pipedrive_webhooks_tests::*;
 use pipedrive_webhooks_web::{App, RulesSummary};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use web_sys::Element;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-fn app_opens_on_the_sandbox() {
+/// Mounts the whole panel at `path` on a fresh sandbox.
+fn mount_at(path: &str) -> (web_sys::HtmlElement, impl Drop) {
+    fresh_start(path);
+    remount_at(path)
+}
+
+/// Mounts the panel again at `path`, keeping what it stored (as a reload would). Tests move between
+/// pages this way rather than by clicking links: every earlier test's router still listens for link
+/// clicks on the window (unmounting does not remove that listener), which a single real page never has.
+fn remount_at(path: &str) -> (web_sys::HtmlElement, impl Drop) {
+    web_sys::window().unwrap().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path)).unwrap();
     let root = fresh_root();
-    let _handle = leptos::mount::mount_to(root.clone(), App);
+    let handle = leptos::mount::mount_to(root.clone(), App);
+    let guard = Unmount(Some(handle), root.clone());
+    (root, guard)
+}
+
+/// Unmounts and removes the test's root when the test ends.
+struct Unmount<T>(Option<T>, web_sys::HtmlElement);
+impl<T> Drop for Unmount<T> {
+    fn drop(&mut self) {
+        self.0.take();
+        self.1.remove();
+    }
+}
+
+fn has(root: &Element, id: &str) -> bool {
+    find(root, id).is_some()
+}
+
+#[wasm_bindgen_test]
+async fn app_opens_on_the_sandbox_with_the_seeded_company() {
+    let (root, _app) = mount_at("/");
+    settle().await;
     assert_eq!(text_of(&root, "connection"), "Sandbox");
+    let rows = root.query_selector_all("tr[data-testid^=\"row-\"]").unwrap().length();
+    assert!((28..=40).contains(&rows), "{rows} seeded rows");
+    // R3: badges name every type, unknown ones verbatim.
+    assert_eq!(text_of(&root, "type-101"), "application");
+    assert_eq!(text_of(&root, "type-128"), "general");
+    assert_eq!(text_of(&root, "type-133"), "automation");
+    assert_eq!(text_of(&root, "type-134"), "partner_sync");
+    // Health from the core: a banned webhook (R12), one 70 h into failing (R13), a failing one.
+    assert!(text_of(&root, "health-119").starts_with("banned until "), "{}", text_of(&root, "health-119"));
+    assert_eq!(text_of(&root, "health-120"), "deletion in 2 h");
+    assert_eq!(text_of(&root, "health-121"), "failing");
+    assert_eq!(text_of(&root, "health-101"), "healthy");
+    assert_eq!(text_of(&root, "count-banned"), "Banned1");
+    // R2: the quota of the app user the sandbox acts for (Ana: 12 app webhooks).
+    assert_eq!(text_of(&root, "quota-value"), "12 / 40");
+}
+
+#[wasm_bindgen_test]
+async fn delete_is_not_offered_on_general_or_another_apps_webhooks() {
+    let (root, _app) = mount_at("/");
+    settle().await;
+    for id in [128, 123, 133] {
+        assert!(!has(&root, &format!("delete-{id}")), "no delete on {id}");
+        assert!(has(&root, &format!("lock-{id}")), "a lock on {id}");
+    }
+    let general = by_testid(&root, "lock-128").get_attribute("title").unwrap();
+    assert!(general.contains("General webhook"), "{general}");
+    let other = by_testid(&root, "lock-123").get_attribute("title").unwrap();
+    assert!(other.contains("another app"), "{other}");
+    assert!(has(&root, "delete-101") && has(&root, "select-101"));
+}
+
+#[wasm_bindgen_test]
+async fn deleting_your_own_webhook_asks_then_removes_the_row() {
+    let (root, _app) = mount_at("/");
+    settle().await;
+    click(&root, "delete-101");
+    settle().await;
+    assert!(text_of(&root, "confirm-dialog").contains("(#101)"));
+    click(&root, "confirm-cancel");
+    settle().await;
+    assert!(!has(&root, "confirm-dialog") && has(&root, "row-101"), "cancel keeps it");
+    click(&root, "delete-101");
+    settle().await;
+    click(&root, "confirm-ok");
+    wait_until("row 101 is gone", || !has(&root, "row-101")).await;
+    assert_eq!(text_of(&root, "quota-value"), "11 / 40");
+}
+
+#[wasm_bindgen_test]
+async fn bulk_delete_removes_every_selected_row() {
+    let (root, _app) = mount_at("/");
+    settle().await;
+    for id in [102, 103] {
+        let cb: web_sys::HtmlInputElement = by_testid(&root, &format!("select-{id}")).unchecked_into();
+        cb.click();
+    }
+    settle().await;
+    assert_eq!(text_of(&root, "delete-selected"), "Delete selected (2)");
+    click(&root, "delete-selected");
+    settle().await;
+    click(&root, "confirm-ok");
+    wait_until("both rows are gone", || !has(&root, "row-102") && !has(&root, "row-103")).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_valid_create_adds_a_row() {
+    let (root, _app) = mount_at("/webhooks/new");
+    settle().await;
+    type_into(&root, "input-name", "Invoices to ERP");
+    type_into(&root, "input-subscription_url", "https://erp.example.com/pipedrive");
+    choose(&root, "input-event_object", "product");
+    settle().await;
+    assert_eq!(text_of(&root, "event-preview"), "change.product");
+    click(&root, "submit");
+    wait_until("back on the list", || has(&root, "webhooks-table")).await;
+    let row = by_testid(&root, "row-135");
+    assert!(row.text_content().unwrap().contains("Invoices to ERP"));
+    assert_eq!(text_of(&root, "type-135"), "application");
+    assert_eq!(text_of(&root, "quota-value"), "13 / 40");
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_url_shows_a_field_error_and_keeps_the_input() {
+    let (root, _app) = mount_at("/webhooks/new");
+    settle().await;
+    type_into(&root, "input-name", "Mine");
+    type_into(&root, "input-subscription_url", "ftp://files.example.com");
+    settle().await;
+    assert!(text_of(&root, "error-subscription_url").contains("https"), "{}", text_of(&root, "error-subscription_url"));
+    click(&root, "submit");
+    settle().await;
+    assert_eq!(input_value(&root, "input-subscription_url"), "ftp://files.example.com");
+    assert_eq!(input_value(&root, "input-name"), "Mine");
+    assert!(has(&root, "new-form"), "still on the form");
+    type_into(&root, "input-subscription_url", "https://api.pipedrive.com/v1/webhooks");
+    settle().await;
+    assert!(text_of(&root, "error-subscription_url").contains("Pipedrive refuses"), "R15");
+}
+
+#[wasm_bindgen_test]
+async fn r02_the_40th_create_works_and_the_41st_is_blocked_with_the_reason() {
+    // Ana (the acting user) already has 39 app webhooks.
+    let mut sandbox = Sandbox::seeded(js_sys::Date::now() as i64);
+    let me = sandbox.caller(1);
+    for n in 0..27 {
+        let input = NewWebhook::new(&format!("https://e.com/{n}"), "change", "deal", &format!("filler {n}")).with_version("2.0");
+        sandbox.account.create(&me, &input, sandbox.clock).unwrap();
+    }
+    assert_eq!(sandbox.account.quota(&me).used, 39);
+    fresh_start("/webhooks/new");
+    store("pw.sandbox", &serde_json::to_string(&sandbox).unwrap());
+    let root = fresh_root();
+    let _app = Unmount(Some(leptos::mount::mount_to(root.clone(), App)), root.clone());
+    settle().await;
+    assert_eq!(text_of(&root, "quota-value"), "39 / 40");
+    type_into(&root, "input-name", "The 40th");
+    type_into(&root, "input-subscription_url", "https://e.com/40");
+    click(&root, "submit");
+    wait_until("back on the list", || has(&root, "webhooks-table")).await;
+    assert_eq!(text_of(&root, "quota-value"), "40 / 40");
+    drop(_app);
+    let (root, _app) = remount_at("/webhooks/new");
+    settle().await;
+    let submit: web_sys::HtmlButtonElement = by_testid(&root, "submit").unchecked_into();
+    assert!(submit.disabled(), "the 41st is blocked");
+    assert!(text_of(&root, "limit-reason").contains("40 of 40"), "{}", text_of(&root, "limit-reason"));
+}
+
+#[wasm_bindgen_test]
+async fn r07_uninstall_removes_the_apps_rows_for_that_user_only() {
+    let (root, _app) = mount_at("/sandbox");
+    settle().await;
+    choose(&root, "uninstall-user", "2");
+    click(&root, "uninstall");
+    settle().await;
+    drop(_app);
+    let (root, _app) = remount_at("/");
+    settle().await;
+    for gone in 113..=120 {
+        assert!(!has(&root, &format!("row-{gone}")), "Ben's app webhook {gone} is gone");
+    }
+    for kept in [101, 121, 124, 127, 131] {
+        assert!(has(&root, &format!("row-{kept}")), "{kept} stays: another user's, another app's or general");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn r12_an_endpoint_past_ten_first_try_failures_shows_banned_until() {
+    let (root, _app) = mount_at("/sandbox");
+    settle().await;
+    choose(&root, "behaviour-101", "error");
+    choose(&root, "trigger-action", "create");
+    choose(&root, "trigger-object", "deal");
+    type_into(&root, "trigger-count", "9");
+    click(&root, "trigger");
+    settle().await;
+    assert!(text_of(&root, "trigger-result").starts_with("9 × create.deal"));
+    drop(_app);
+    let (root, _app) = remount_at("/");
+    settle().await;
+    assert_eq!(text_of(&root, "health-101"), "failing", "9 failures: no ban yet");
+    drop(_app);
+    let (root, _app) = remount_at("/sandbox");
+    settle().await;
+    choose(&root, "trigger-action", "create");
+    choose(&root, "trigger-object", "deal");
+    type_into(&root, "trigger-count", "1");
+    click(&root, "trigger");
+    settle().await;
+    let log = text_of(&root, "log");
+    assert!(log.contains("banned until"), "the log shows the ban start");
+    drop(_app);
+    let (root, _app) = remount_at("/");
+    settle().await;
+    let health = text_of(&root, "health-101");
+    assert!(health.starts_with("banned until "), "{health}");
+    // The ban lasts 30 min from the end of the 10th failure (120 ms after it started): +30 min is
+    // not enough, +1 h is (R12).
+    click(&root, "ff-30m");
+    settle().await;
+    assert!(text_of(&root, "health-101").starts_with("banned until "));
+    click(&root, "ff-30m");
+    wait_until("the ban ended", || text_of(&root, "health-101") == "failing").await;
+}
+
+#[wasm_bindgen_test]
+async fn filters_narrow_the_list_and_live_in_the_url() {
+    let (root, _app) = mount_at("/");
+    settle().await;
+    click(&root, "filter-type-general");
+    settle().await;
+    let rows = root.query_selector_all("tr[data-testid^=\"row-\"]").unwrap().length();
+    assert_eq!(rows, 5);
+    assert!(location().contains("type=general"), "{}", location());
+    click(&root, "filter-type-all");
+    type_into(&root, "search", "legacy");
+    settle().await;
+    assert_eq!(text_of(&root, "row-count"), "2 of 34");
+}
+
+#[wasm_bindgen_test]
+async fn the_detail_page_masks_the_password_until_revealed() {
+    let (root, _app) = mount_at("/webhooks/102");
+    settle().await;
+    assert_eq!(text_of(&root, "password"), "••••••");
+    assert!(!text_of(&root, "raw-json").contains("s3cret-102"), "R14: masked in the raw JSON too");
+    click(&root, "reveal");
+    settle().await;
+    assert_eq!(text_of(&root, "password"), "s3cret-102");
+    assert!(text_of(&root, "standing").contains("R9"));
 }
 
 #[wasm_bindgen_test]
