@@ -3,20 +3,37 @@
 // as a Bearer token.
 import http from "node:http";
 
-export async function startFakePipedrive(pw, setup) {
-  const acct = new pw.Account(1);
+export async function startFakePipedrive(pw, setup, policy) {
+  const acct = new pw.Account(1, policy);
   setup(acct);
   const requests = [];
+  // Answers to give before the real ones, e.g. a 429: [{ status, headers, body }].
+  const forced = [];
+  const cors = {
+    "access-control-allow-origin": "*",
+    "access-control-allow-headers": "x-api-token, authorization, content-type, accept",
+    "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+    "access-control-expose-headers": "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after",
+  };
   const server = http.createServer((req, res) => {
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, cors);
+      return res.end();
+    }
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       const url = new URL(req.url, "http://x");
       requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers });
       const send = (status, body) => {
-        res.writeHead(status, { "content-type": "application/json", "x-ratelimit-limit": "40", "x-ratelimit-remaining": "39", "x-ratelimit-reset": "2" });
+        res.writeHead(status, { ...cors, "content-type": "application/json", "x-ratelimit-limit": "40", "x-ratelimit-remaining": "39", "x-ratelimit-reset": "2" });
         res.end(JSON.stringify(body));
       };
+      if (forced.length) {
+        const f = forced.shift();
+        res.writeHead(f.status, { ...cors, ...f.headers });
+        return res.end(f.body ?? "");
+      }
       const token = req.headers["x-api-token"];
       const bearer = /^Bearer APP-(\d+)-(\d+)$/.exec(req.headers.authorization ?? "");
       const caller = bearer
@@ -49,5 +66,5 @@ export async function startFakePipedrive(pw, setup) {
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${server.address().port}`, acct, requests, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${server.address().port}`, acct, requests, forced, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
 }

@@ -218,11 +218,11 @@ pub fn WebhooksPage() -> impl IntoView {
                                 view! {
                                     <tr data-testid=format!("row-{id}")>
                                         <td>{select}</td>
-                                        <td><A href=format!("/webhooks/{id}")>{row_name}</A></td>
+                                        <td class="wrap"><A href=format!("/webhooks/{id}")>{row_name}</A></td>
                                         <td><code>{event}</code></td>
-                                        <td><code class="url" title=r.url.clone()>{cut_middle(&r.url, 42)}</code></td>
+                                        <td><code class="url" title=r.url.clone()>{cut_middle(&r.url, 36)}</code></td>
                                         <td><TypeBadge kind=r.kind.clone() testid=format!("type-{id}")/></td>
-                                        <td class="muted">{r.owner.clone()}</td>
+                                        <td class="muted wrap">{r.owner.clone()}</td>
                                         <td>{r.version.clone()}</td>
                                         <td title=r.last_delivery.map(absolute).unwrap_or_default()>
                                             {r.last_delivery.map(|t| relative(t, now)).unwrap_or_else(|| "never".into())}

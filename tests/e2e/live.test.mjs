@@ -1,0 +1,119 @@
+// The panel in live mode against a local Pipedrive-like HTTP server (answers computed by the core
+// through the JS package): connect, list, create, delete, and 401, 422, 429 and network errors.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath } from "./support.mjs";
+import { startFakePipedrive } from "../node/fake-pipedrive.mjs";
+
+const require = createRequire(import.meta.url);
+const pw = require(path.join(repoRoot, "target/npm/pipedrive-webhooks"));
+const hook = (n, extra = {}) => ({ subscription_url: `https://hooks.example.com/${n}`, event_action: "change", event_object: "deal", name: `hook ${n}`, version: "2.0", ...extra });
+
+let panel, browser;
+before(async () => {
+  panel = await serveStatic(path.join(repoRoot, "dist"));
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await panel?.close();
+});
+
+async function company(policy) {
+  return startFakePipedrive(pw, (acct) => {
+    acct.addUser({ id: 1, name: "Ana", isAdmin: false });
+    acct.addApp({ id: 9, name: "Mine", scopes: ["webhooks:full"] });
+    acct.install(9, 1);
+    acct.create({ kind: "app", appId: 9, userId: 1 }, hook(1), Date.now());
+    acct.create({ kind: "user", userId: 1 }, hook(2, { name: "Ana's zap" }), Date.now());
+  }, policy);
+}
+
+/** Adds a connection through the Connections form, as a user would. */
+async function connect(page, address, token, oauth = true) {
+  await page.goto(panel.url + "/connections");
+  await page.getByTestId("conn-label").fill("Local");
+  await page.getByTestId("conn-address").fill(address);
+  if (oauth) await page.getByTestId("conn-oauth").check();
+  await page.getByTestId("conn-token").fill(token);
+  await page.getByTestId("conn-add").click();
+}
+
+test("connect, list, create and delete against a live API; tokens only in headers", async () => {
+  const api = await company();
+  const { page, errors } = await pageWithErrorLog(browser);
+  try {
+    await connect(page, api.url, "APP-9-1");
+    await page.getByTestId("webhooks-table").waitFor();
+    assert.equal((await page.getByTestId("connection").innerText()).trim(), "Local · live");
+    assert.equal(await page.locator("tr[data-testid^=row-]").count(), 2);
+    assert.equal(await page.getByTestId("delete-1").count(), 1, "the app's own webhook");
+    assert.equal(await page.getByTestId("lock-2").count(), 1, "a general webhook: locked for an app (R6)");
+    assert.match(await page.getByTestId("rate-limit").innerText(), /39 \/ 40 per 2 s/);
+
+    await page.getByRole("link", { name: "New webhook" }).click();
+    await page.getByTestId("input-name").fill("From the panel");
+    await page.getByTestId("input-subscription_url").fill("https://hooks.example.com/panel");
+    await page.getByTestId("submit").click();
+    await page.locator("tr[data-testid=row-3]").waitFor();
+    assert.match(await page.getByTestId("row-3").innerText(), /From the panel/);
+    const post = api.requests.find((r) => r.method === "POST");
+    assert.equal(post.headers.authorization, "Bearer APP-9-1");
+
+    await page.getByTestId("delete-1").click();
+    await page.getByTestId("confirm-ok").click();
+    await page.waitForFunction(() => !document.querySelector("[data-testid=row-1]"));
+    assert.ok(api.requests.some((r) => r.method === "DELETE" && r.path === "/api/v1/webhooks/1"));
+    assert.ok(api.requests.every((r) => !r.search.includes("APP-9-1")), "never in a URL");
+    await page.screenshot({ path: screenshotPath("live-list"), fullPage: true });
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  } finally {
+    await api.close();
+  }
+});
+
+test("401 asks to reconnect; a closed port is a network error with a retry", async () => {
+  const api = await company();
+  const { page } = await pageWithErrorLog(browser);
+  try {
+    await connect(page, api.url, "not-a-token", false);
+    await page.getByTestId("load-error").waitFor();
+    const text = await page.getByTestId("load-error").innerText();
+    assert.match(text, /unauthorized/i);
+    assert.match(text, /Reconnect/);
+    assert.doesNotMatch(text, /not-a-token/, "the token never appears in messages");
+  } finally {
+    await api.close();
+  }
+  await connect(page, "http://127.0.0.1:9", "APP-9-1");
+  await page.getByTestId("load-error").waitFor();
+  assert.match(await page.getByTestId("load-error").innerText(), /could not reach http:\/\/127\.0\.0\.1:9/);
+  assert.equal(await page.getByTestId("retry").count(), 1);
+});
+
+test("422 from the server keeps the form input and says why; 429 waits and retries", async () => {
+  // The server's limit is 1 app webhook, so the next create is refused with 422 (R2).
+  const api = await company({ maxAppWebhooksPerUser: 1 });
+  const { page } = await pageWithErrorLog(browser);
+  try {
+    api.forced.push({ status: 429, headers: { "retry-after": "1", "content-type": "text/plain" }, body: "" });
+    await connect(page, api.url, "APP-9-1");
+    await page.getByTestId("notice").waitFor();
+    assert.match(await page.getByTestId("notice").innerText(), /Rate limited by the API: retrying in 1\.0 s/);
+    await page.getByTestId("webhooks-table").waitFor({ timeout: 5000 });
+    assert.equal(api.requests.filter((r) => r.method === "GET").length, 2, "one 429, then the retry");
+
+    await page.getByRole("link", { name: "New webhook" }).click();
+    await page.getByTestId("input-name").fill("One too many");
+    await page.getByTestId("input-subscription_url").fill("https://hooks.example.com/more");
+    await page.getByTestId("submit").click();
+    await page.getByTestId("create-error").waitFor();
+    assert.match(await page.getByTestId("create-error").innerText(), /limit reached/i);
+    assert.equal(await page.getByTestId("input-name").inputValue(), "One too many", "input kept");
+    assert.equal(await page.getByTestId("input-subscription_url").inputValue(), "https://hooks.example.com/more");
+  } finally {
+    await api.close();
+  }
+});
