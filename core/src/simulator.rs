@@ -338,6 +338,8 @@ impl Ctx<'_> {
     }
 
     /// Admits an attempt at `at`; returns the pending attempt end, or counts the event lost/dropped.
+    // Inlined: returning the pending item through memory stalls the hot loop (store forwarding).
+    #[inline(always)]
     fn start_attempt(&mut self, attempt: u8, at: Millis) -> Option<(Millis, Pending)> {
         let (admission, tick) = self.state.admit(self.policy, at);
         self.note_tick(tick);
@@ -362,6 +364,7 @@ impl Ctx<'_> {
     }
 
     /// Handles one pending item at its time; returns what it schedules next.
+    #[inline(always)]
     fn handle(&mut self, at: Millis, item: Pending) -> Option<(Millis, Pending)> {
         match item {
             Pending::RetryDue { attempt } => self.start_attempt(attempt, at),
