@@ -212,3 +212,108 @@ pub fn verify_basic_auth(header: Option<&str>, user: &str, password: &str) -> bo
 pub fn basic_auth_header(user: &str, password: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
 }
+
+/// An event to deliver, as the emulator (or a test) emits it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Emitted {
+    /// The event id (a UUID): the same for every attempt and every webhook of one event.
+    pub id: String,
+    /// In v2 words: create, change or delete.
+    pub action: EventAction,
+    pub object: String,
+    pub entity_id: String,
+    pub company_id: u64,
+    /// The user who made the change.
+    pub user_id: u64,
+    /// When the change happened (every attempt carries this time, not its own).
+    pub at: Millis,
+    #[serde(default)]
+    pub data: Value,
+    #[serde(default)]
+    pub previous: Value,
+}
+
+/// The body Pipedrive POSTs for `event` to `webhook` on `attempt` (1–4), in the
+/// webhook's payload version (domain reference, section 3). [`decode_delivery`] reads it back.
+///
+/// ```
+/// use pipedrive_webhooks::payload::{decode_delivery, encode_delivery, Emitted};
+/// use pipedrive_webhooks::{EventAction, Webhook};
+/// let e = Emitted { id: "3f0c…".into(), action: EventAction::Change, object: "deal".into(), entity_id: "42".into(),
+///     company_id: 1, user_id: 1, at: 1_700_000_000_000, data: serde_json::json!({"id": 42}), previous: serde_json::json!({"value": 1}) };
+/// let body = encode_delivery(&Webhook::example(), &e, 2);
+/// let back = decode_delivery(body.to_string().as_bytes()).unwrap();
+/// assert_eq!((back.event_id.as_str(), back.attempt, back.entity.as_str()), ("3f0c…", 2, "deal"));
+/// ```
+pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attempt: u8) -> Value {
+    let now = event.at;
+    let action = event.action.to_v2();
+    let empty_on = |what: EventAction, v: &Value| if action == what { Value::Null } else { v.clone() };
+    match webhook.version {
+        PayloadVersion::V2 => serde_json::json!({
+            "meta": {
+                "action": action.as_str(),
+                "entity": event.object,
+                "entity_id": event.entity_id,
+                "id": event.id,
+                "attempt": attempt,
+                "timestamp": crate::time::format_iso(now),
+                "version": "2.0",
+                "webhook_id": webhook.id.to_string(),
+                "webhook_owner_id": webhook.owner_id.to_string(),
+                "company_id": event.company_id.to_string(),
+                "user_id": event.user_id.to_string(),
+                "correlation_id": event.id,
+                "type": webhook.webhook_type.as_str(),
+                "host": "localhost.pipedrive-emulator",
+                "change_source": "api",
+                "is_bulk_edit": false,
+                "permitted_user_ids": [webhook.user_id.to_string()],
+            },
+            "data": empty_on(EventAction::Delete, &event.data),
+            "previous": empty_on(EventAction::Create, &event.previous),
+        }),
+        PayloadVersion::V1 => {
+            let v1_action = match action {
+                EventAction::Create => "added",
+                EventAction::Delete => "deleted",
+                _ => "updated",
+            };
+            let id: Value = event.entity_id.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::String(event.entity_id.clone()));
+            serde_json::json!({
+                "v": 1,
+                "event": format!("{v1_action}.{}", event.object),
+                "retry": attempt.saturating_sub(1),
+                "current": empty_on(EventAction::Delete, &event.data),
+                "previous": empty_on(EventAction::Create, &event.previous),
+                "matches_filters": {"current": []},
+                "meta": {
+                    "v": 1,
+                    "action": v1_action,
+                    "object": event.object,
+                    "id": id,
+                    "company_id": event.company_id,
+                    "user_id": event.user_id,
+                    "host": "localhost.pipedrive-emulator",
+                    "timestamp": now.div_euclid(1000),
+                    // The event's time in µs, stable across retries (v1 decoders key on it).
+                    "timestamp_micro": stable_micro(&event.id, now),
+                    "permitted_user_ids": [webhook.user_id],
+                    "trans_pending": false,
+                    "is_bulk_update": false,
+                    "pipedrive_service_name": false,
+                    "change_source": "api",
+                    "webhook_id": webhook.id.to_string(),
+                },
+            })
+        }
+    }
+}
+
+/// The event time in µs; the sub-millisecond digits come from the event id so that two events in
+/// the same millisecond still differ.
+fn stable_micro(event_id: &str, at: Millis) -> u64 {
+    let h = event_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (at.max(0) as u64) * 1000 + h % 1000
+}

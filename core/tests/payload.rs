@@ -80,3 +80,32 @@ fn r14_basic_auth_is_checked_exactly() {
         assert!(!verify_basic_auth(Some(junk), "pipedrive", "s"), "{junk:?}");
     }
 }
+
+#[test]
+fn encoded_deliveries_decode_back_in_both_versions_and_keep_their_key_across_retries() {
+    use pipedrive_webhooks::{PayloadVersion, Webhook};
+    let event = Emitted {
+        id: "6b1c2c1e-0000-4000-8000-000000000001".into(),
+        action: EventAction::Delete,
+        object: "person".into(),
+        entity_id: "8".into(),
+        company_id: 5,
+        user_id: 3,
+        at: 1_700_000_000_000,
+        data: json!({"id": 8}),
+        previous: json!({"id": 8, "name": "Ana"}),
+    };
+    for version in [PayloadVersion::V1, PayloadVersion::V2] {
+        let mut w = Webhook::example();
+        w.version = version;
+        let first = decode_delivery(encode_delivery(&w, &event, 1).to_string().as_bytes()).unwrap();
+        let retry = decode_delivery(encode_delivery(&w, &event, 4).to_string().as_bytes()).unwrap();
+        assert_eq!(first.version, version);
+        assert_eq!((first.action, first.entity.as_str(), first.entity_id.as_deref()), (EventAction::Delete, "person", Some("8")));
+        assert_eq!((first.attempt, retry.attempt), (1, 4));
+        assert_eq!(first.event_id, retry.event_id, "{version:?}: one key for every attempt");
+        assert_eq!(first.data, serde_json::Value::Null, "a delete carries no current data");
+        assert_eq!(first.previous["name"], "Ana");
+        assert_eq!(first.webhook_id.as_deref(), Some("1"));
+    }
+}

@@ -1,0 +1,167 @@
+//! The webhooks API, as Pipedrive answers it: `GET`, `POST` (JSON or form) and `DELETE` on
+//! `/v1/webhooks` and `/api/v1/webhooks`, with auth, per-token rate limiting and exact bodies.
+
+use crate::deliveries::Shared;
+use crate::ratelimit::{self, Verdict};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::Router;
+use pipedrive_webhooks::wire::{ok_envelope, webhook_json};
+use pipedrive_webhooks::{ApiError, Caller, FieldMessage, NewWebhook};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub fn routes() -> Router<Arc<Shared>> {
+    let api = Router::new().route("/webhooks", get(list).post(create)).route("/webhooks/{id}", delete(remove));
+    Router::new().nest("/v1", api.clone()).nest("/api/v1", api)
+}
+
+fn json(status: u16, body: Value) -> Response {
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(body)).into_response()
+}
+
+fn error(e: &ApiError) -> Response {
+    json(e.status(), e.body())
+}
+
+/// The token of a request: `x-api-token`, `Authorization: Bearer`, or `?api_token=`.
+fn token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    if let Some(t) = headers.get("x-api-token").and_then(|v| v.to_str().ok()) {
+        return Some(t.trim().to_string());
+    }
+    if let Some(b) = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+        return Some(b.trim().to_string());
+    }
+    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).find(|(k, _)| k == "api_token").map(|(_, v)| v.into_owned())
+}
+
+/// Authenticates and rate-limits a request: the caller and the limiter's verdict, or the answer.
+fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri) -> Result<(Caller, Verdict), Response> {
+    let mut w = shared.lock();
+    let Some((token, caller)) = token(headers, uri).and_then(|t| w.tokens.get(&t).map(|c| (t, *c))) else {
+        return Err(error(&ApiError::Unauthorized));
+    };
+    let verdict = ratelimit::check(w.windows.entry(token).or_default(), shared.rate_limit, Instant::now());
+    if !verdict.allowed {
+        let mut resp = error(&ApiError::RateLimited { retry_after_ms: Some(verdict.reset_s as i64 * 1000) });
+        rate_headers(&mut resp, verdict);
+        resp.headers_mut().insert("retry-after", HeaderValue::from(verdict.reset_s.max(1)));
+        return Err(resp);
+    }
+    Ok((caller, verdict))
+}
+
+fn rate_headers(resp: &mut Response, v: Verdict) {
+    let h = resp.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(v.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(v.remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(v.reset_s));
+}
+
+async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
+    let (caller, verdict) = match admit(&shared, &headers, &uri) {
+        Ok(ok) => ok,
+        Err(resp) => return resp,
+    };
+    let w = shared.lock();
+    let mut resp = match w.account.list(&caller) {
+        Ok(entries) => json(200, ok_envelope(Some(Value::Array(entries.iter().map(|e| webhook_json(&e.webhook, &e.delivery)).collect())))),
+        Err(e) => error(&e),
+    };
+    rate_headers(&mut resp, verdict);
+    resp
+}
+
+async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    let (caller, verdict) = match admit(&shared, &headers, &uri) {
+        Ok(ok) => ok,
+        Err(resp) => return resp,
+    };
+    let form = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let mut resp = match parse_new_webhook(&body, form) {
+        Err(message) => error(&ApiError::InvalidField { errors: vec![FieldMessage { field: "body".into(), message }] }),
+        Ok(input) => {
+            let mut w = shared.lock();
+            let now = w.clock.now();
+            match w.account.create(&caller, &input, now) {
+                Ok(webhook) => {
+                    let saved = w.save();
+                    match saved {
+                        Ok(()) => json(201, ok_envelope(Some(webhook_json(&webhook, &Default::default())))),
+                        Err(e) => error(&ApiError::ServerError { status: 500, message: e.to_string() }),
+                    }
+                }
+                Err(e) => error(&e),
+            }
+        }
+    };
+    rate_headers(&mut resp, verdict);
+    resp
+}
+
+async fn remove(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
+    let (caller, verdict) = match admit(&shared, &headers, &uri) {
+        Ok(ok) => ok,
+        Err(resp) => return resp,
+    };
+    let mut resp = match id.parse::<u64>() {
+        Err(_) => error(&ApiError::NotFound { id: None }),
+        Ok(id) => {
+            let mut w = shared.lock();
+            let now = w.clock.now();
+            match w.account.delete(&caller, id, now) {
+                Ok(_) => match w.save() {
+                    Ok(()) => json(200, ok_envelope(None)),
+                    Err(e) => error(&ApiError::ServerError { status: 500, message: e.to_string() }),
+                },
+                Err(e) => error(&e),
+            }
+        }
+    };
+    rate_headers(&mut resp, verdict);
+    resp
+}
+
+/// A create body, JSON or form-encoded, into the core's input. Numbers may come as strings.
+fn parse_new_webhook(body: &[u8], form: bool) -> Result<NewWebhook, String> {
+    let fields: Vec<(String, Value)> = if form {
+        form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect()
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        Vec::new()
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => m.into_iter().collect(),
+            Ok(_) => return Err("the body must be a JSON object".into()),
+            Err(_) => return Err("the body is not valid JSON".into()),
+        }
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut input = NewWebhook::default();
+    for (k, v) in &fields {
+        match k.as_str() {
+            "subscription_url" => input.subscription_url = text(v).unwrap_or_default(),
+            "event_action" => input.event_action = text(v).unwrap_or_default(),
+            "event_object" => input.event_object = text(v).unwrap_or_default(),
+            "name" => input.name = text(v).unwrap_or_default(),
+            "version" => input.version = text(v),
+            "user_id" => {
+                input.user_id = match text(v) {
+                    None => None,
+                    Some(s) => Some(s.trim().parse().map_err(|_| "user_id must be a number".to_string())?),
+                }
+            }
+            "http_auth_user" => input.http_auth_user = text(v),
+            "http_auth_password" => input.http_auth_password = text(v),
+            _ => {}
+        }
+    }
+    Ok(input)
+}

@@ -1,0 +1,140 @@
+//! `/_emulator/*`: emit events, read the delivery log, uninstall or remove an app, move the clock,
+//! reset. Not part of Pipedrive's API; unauthenticated (the emulator listens on loopback).
+
+use crate::deliveries::{emit, EventInput, Shared};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pipedrive_webhooks::{EventAction, PayloadVersion};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_emulator/events", post(events))
+        .route("/_emulator/deliveries", get(deliveries))
+        .route("/_emulator/uninstall", post(uninstall))
+        .route("/_emulator/remove-app", post(remove_app))
+        .route("/_emulator/advance", post(advance))
+        .route("/_emulator/reset", post(reset))
+        .route("/_emulator/clock", get(clock))
+}
+
+fn bad(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"success": false, "error": message}))).into_response()
+}
+
+fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid body: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventBody {
+    object: String,
+    action: String,
+    /// The object's id.
+    id: Value,
+    #[serde(default, alias = "user_id")]
+    user_id: Option<u64>,
+    #[serde(default)]
+    data: Value,
+    #[serde(default)]
+    previous: Value,
+}
+
+async fn events(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let b: EventBody = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Some(action) = EventAction::parse(&b.action, PayloadVersion::V2).or_else(|| EventAction::parse(&b.action, PayloadVersion::V1)).filter(|a| *a != EventAction::Any) else {
+        return bad(format!("unknown action {:?}: use create, change or delete (or added, updated, merged, deleted)", b.action));
+    };
+    let entity_id = match &b.id {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return bad("id must be the object's id (a number or a string)".into()),
+    };
+    let (event_id, webhooks) = emit(&shared, EventInput { action, object: b.object, entity_id, user_id: b.user_id, data: b.data, previous: b.previous });
+    (StatusCode::ACCEPTED, Json(json!({"eventId": event_id, "webhooks": webhooks}))).into_response()
+}
+
+async fn deliveries(State(shared): State<Arc<Shared>>) -> Response {
+    let w = shared.lock();
+    Json(json!({"deliveries": w.log.iter().collect::<Vec<_>>()})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AppUser {
+    app_id: u64,
+    #[serde(default)]
+    user_id: u64,
+}
+
+async fn uninstall(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let b: AppUser = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut w = shared.lock();
+    let now = w.clock.now();
+    let removed = w.account.uninstall(b.app_id, b.user_id, now);
+    let _ = w.save();
+    Json(json!({"removed": removed})).into_response()
+}
+
+async fn remove_app(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let b: AppUser = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut w = shared.lock();
+    let now = w.clock.now();
+    let removed = w.account.remove_app(b.app_id, now);
+    let _ = w.save();
+    Json(json!({"removed": removed})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    ms: i64,
+}
+
+async fn advance(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let b: Advance = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if b.ms < 0 {
+        return bad("ms must be 0 or more: the clock never goes back".into());
+    }
+    let now = {
+        let mut w = shared.lock();
+        w.clock.advance(b.ms);
+        let now = w.clock.now();
+        w.account.tick(now);
+        let _ = w.save();
+        now
+    };
+    shared.wake.notify_one();
+    Json(json!({"now": now})).into_response()
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    let mut w = shared.lock();
+    match w.reset() {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"success": false, "error": e.to_string()}))).into_response(),
+    }
+}
+
+async fn clock(State(shared): State<Arc<Shared>>) -> Response {
+    let w = shared.lock();
+    Json(json!({"now": w.clock.now(), "timeScale": w.clock.scale()})).into_response()
+}

@@ -1,0 +1,149 @@
+//! Everything the emulator knows, behind one lock: the account (the core's), the tokens, the
+//! clock, retries waiting for their time, the delivery log and the rate-limit windows. Saved to the
+//! state file after every change.
+
+use crate::clock::Clock;
+use crate::seed::Seed;
+use pipedrive_webhooks::payload::Emitted;
+use pipedrive_webhooks::{Account, Caller, Millis, WebhookId};
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One attempt (or an event not sent), as `GET /_emulator/deliveries` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryRecord {
+    pub webhook_id: WebhookId,
+    pub event_id: String,
+    pub attempt: u8,
+    /// Policy time the attempt started (or the event was lost/dropped).
+    pub at: Millis,
+    /// `status`, `timeout`, `refused`, `lost` (banned, R12) or `dropped` (deleted, R13).
+    pub result: String,
+    pub status: Option<u16>,
+    pub duration_ms: Millis,
+    pub success: bool,
+    /// Raised the ban counter (R11).
+    pub counted: bool,
+    pub ban_until: Option<Millis>,
+}
+
+/// An attempt waiting for its time (R10).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Due {
+    pub at: Millis,
+    pub seq: u64,
+    pub webhook_id: WebhookId,
+    pub attempt: u8,
+    pub event: usize,
+}
+
+/// What the state file holds.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Saved {
+    pub account: Account,
+    pub tokens: BTreeMap<String, Caller>,
+    /// The policy clock when saved, so time does not go back on a restart.
+    pub clock: Millis,
+}
+
+pub struct World {
+    pub account: Account,
+    pub tokens: BTreeMap<String, Caller>,
+    pub clock: Clock,
+    pub seed: Seed,
+    pub due: BinaryHeap<Reverse<Due>>,
+    pub events: HashMap<usize, Arc<Emitted>>,
+    pub next_event: usize,
+    pub seq: u64,
+    pub log: VecDeque<DeliveryRecord>,
+    pub windows: HashMap<String, VecDeque<Instant>>,
+    pub state_file: Option<PathBuf>,
+}
+
+/// How many delivery records are kept.
+pub const LOG_KEPT: usize = 10_000;
+
+/// A state file that cannot be used; it is never overwritten.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("cannot read the state file {0}: {1}")]
+    Unreadable(PathBuf, std::io::Error),
+    #[error("the state file {0} is not an emulator state ({1}); fix or move it: it was left untouched")]
+    Corrupt(PathBuf, String),
+    #[error("cannot write the state file {0}: {1}")]
+    Unwritable(PathBuf, std::io::Error),
+    #[error("the seed is inconsistent: {0}")]
+    Seed(String),
+}
+
+impl World {
+    /// From the state file when it exists, else from the seed.
+    pub fn open(seed: Seed, state_file: Option<PathBuf>, scale: f64, now_real: Millis) -> Result<World, StateError> {
+        let saved = match &state_file {
+            Some(path) if path.exists() => Some(read_state(path)?),
+            _ => None,
+        };
+        let (account, tokens, clock) = match saved {
+            Some(s) => (s.account, s.tokens, Clock::new(s.clock.max(now_real), scale)),
+            None => (seed.account().map_err(StateError::Seed)?, seed.tokens.clone(), Clock::new(now_real, scale)),
+        };
+        let world = World {
+            account,
+            tokens,
+            clock,
+            seed,
+            due: BinaryHeap::new(),
+            events: HashMap::new(),
+            next_event: 0,
+            seq: 0,
+            log: VecDeque::new(),
+            windows: HashMap::new(),
+            state_file,
+        };
+        world.save()?;
+        Ok(world)
+    }
+
+    /// Back to the seed (tokens, users, apps; no webhooks), keeping the clock.
+    pub fn reset(&mut self) -> Result<(), StateError> {
+        self.account = self.seed.account().map_err(StateError::Seed)?;
+        self.tokens = self.seed.tokens.clone();
+        self.due.clear();
+        self.events.clear();
+        self.log.clear();
+        self.windows.clear();
+        self.save()
+    }
+
+    /// Writes the state file atomically (a temporary file renamed over it).
+    pub fn save(&self) -> Result<(), StateError> {
+        let Some(path) = &self.state_file else { return Ok(()) };
+        let saved = Saved { account: self.account.clone(), tokens: self.tokens.clone(), clock: self.clock.now() };
+        let json = serde_json::to_vec(&saved).expect("the state serialises");
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| StateError::Unwritable(path.clone(), e))
+    }
+
+    pub fn record(&mut self, r: DeliveryRecord) {
+        if self.log.len() == LOG_KEPT {
+            self.log.pop_front();
+        }
+        self.log.push_back(r);
+    }
+
+    pub fn schedule(&mut self, at: Millis, webhook_id: WebhookId, attempt: u8, event: usize) {
+        self.seq += 1;
+        self.due.push(Reverse(Due { at, seq: self.seq, webhook_id, attempt, event }));
+    }
+}
+
+fn read_state(path: &Path) -> Result<Saved, StateError> {
+    let bytes = std::fs::read(path).map_err(|e| StateError::Unreadable(path.to_path_buf(), e))?;
+    serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt(path.to_path_buf(), e.to_string()))
+}
