@@ -17,7 +17,8 @@ tasks:
   serve     setup, then serve the panel on http://127.0.0.1:8080
   test      setup, then every suite; ends with one 'N passed, N failed' line
   bench     print the benchmarks' figures (sizes, speeds)
-  dist-js   build the npm package into target/npm/pipedrive-webhooks";
+  dist-js   build the npm package into target/npm/pipedrive-webhooks
+  emulate   run the local Pipedrive emulator (arguments after `--` go to it, e.g. -- --time-scale 60)";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -27,6 +28,11 @@ fn main() -> ExitCode {
         "test" => setup::run().and_then(|()| test::run()),
         "bench" => setup::run().and_then(|()| bench::run()),
         "dist-js" => dist_js::build().map(|_| ()),
+        "emulate" => env::exec(
+            env::cmd("cargo")
+                .args(["run", "--release", "--quiet", "-p", "pipedrive-webhooks-emulator", "--"])
+                .args(std::env::args().skip(2).skip_while(|a| a == "--")),
+        ),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
