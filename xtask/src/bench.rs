@@ -8,6 +8,7 @@ pub fn run() -> Result<(), String> {
     js_package_sizes()?;
     core_simulator()?;
     js_simulator()?;
+    emulator_load()?;
     Ok(())
 }
 
@@ -51,4 +52,9 @@ fn core_simulator() -> Result<(), String> {
 fn js_simulator() -> Result<(), String> {
     println!("\n== core simulator (JS package, node)");
     crate::env::exec(cmd("node").arg("tests/bench/js-simulate.mjs"))
+}
+
+fn emulator_load() -> Result<(), String> {
+    println!("\n== emulator (HTTP on loopback)");
+    crate::env::exec(cmd("cargo").args(["bench", "--quiet", "--profile", "load", "-p", "pipedrive-webhooks-emulator", "--bench", "load"]))
 }
