@@ -43,3 +43,29 @@ async fn a_corrupt_state_file_is_refused_and_never_overwritten() {
     assert!(err.to_string().contains("left untouched"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"{\"account\": 42, truncated", "unchanged");
 }
+
+#[tokio::test]
+async fn many_concurrent_clients_leave_a_consistent_state_file() {
+    let path = temp("concurrent");
+    let _ = std::fs::remove_file(&path);
+    let emu = start(Config { rate_limit: 100_000, ..config(&path) }).await.unwrap();
+    let base = emu.base_url();
+    let tasks: Vec<_> = (0..100)
+        .map(|n| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let token = if n % 2 == 0 { "app-token-admin" } else { "app-token-user" };
+                let body = json!({"subscription_url": format!("https://example.com/{n}"), "event_action": "change", "event_object": "deal", "name": "c", "version": "2.0"});
+                client().post(format!("{base}/v1/webhooks")).bearer_auth(token).json(&body).send().await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        created += usize::from(t.await.unwrap() == 201);
+    }
+    assert_eq!(created, 80, "40 per app user (R2)");
+    emu.stop();
+    let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("the state file is valid JSON");
+    assert_eq!(saved["account"]["webhooks"].as_object().unwrap().len(), 80, "every create is in the file");
+}
