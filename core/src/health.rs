@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Healthy, failing (with its deletion time when known), banned (with its end when known), or
 /// deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Health {
     Healthy,

@@ -7,7 +7,11 @@ use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::wire::{webhook_json, RemoteWebhook};
 use pipedrive_webhooks::{may_delete, Caller, DenyReason, Millis, WebhookType};
 
-#[derive(Debug, Clone, PartialEq)]
+/// Shared rather than cloned: lists of a thousand rows are filtered on every keystroke, and `Arc`
+/// equality of `Eq` values compares pointers first.
+pub type SharedRow = std::sync::Arc<Row>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub id: u64,
     pub name: String,
@@ -45,7 +49,7 @@ impl Row {
 }
 
 /// Every webhook of the sandbox company (a view only the sandbox can give), judged for `caller`.
-pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<Row> {
+pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
     let a = &s.account;
     let admin = a.is_admin(caller);
     let owner_name = |id: u64| a.users().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_else(|| format!("user {id}"));
@@ -57,7 +61,7 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<Row> {
                 Some(app) => format!("{} · {}", owner_name(w.owner_id), app_name(app)),
                 None => owner_name(w.owner_id),
             };
-            Row {
+            SharedRow::new(Row {
                 id: w.id,
                 name: w.name.clone(),
                 action: w.event_action.clone(),
@@ -77,17 +81,17 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<Row> {
                 auth_password: w.http_auth_password.clone(),
                 ban_counter: Some(e.delivery.ban_counter),
                 raw: webhook_json(w, &e.delivery),
-            }
+            })
         })
         .collect()
 }
 
 /// Webhooks as a live API listed them, judged for an app (OAuth) or a user (API token) caller.
-pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<Row> {
+pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<SharedRow> {
     list.iter()
         .filter_map(|w| {
             let id = w.id?;
-            Some(Row {
+            Some(SharedRow::new(Row {
                 id,
                 name: w.name.clone().unwrap_or_default(),
                 action: w.event_action.clone().unwrap_or_default(),
@@ -107,7 +111,7 @@ pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<Row> {
                 auth_password: w.http_auth_password.clone(),
                 ban_counter: None,
                 raw: w.raw.clone(),
-            })
+            }))
         })
         .collect()
 }

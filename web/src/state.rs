@@ -2,7 +2,7 @@
 //! what a live API last answered, and the actions (create, delete) on whichever is active.
 
 use crate::live::{self, Call, LiveError, Outcome};
-use crate::rows::{live_rows, sandbox_rows, Row};
+use crate::rows::{live_rows, sandbox_rows, SharedRow};
 use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use leptos::prelude::*;
 use pipedrive_webhooks::sandbox::Sandbox;
@@ -121,7 +121,7 @@ impl Panel {
     }
 
     /// The rows to show (reactive).
-    pub fn rows(&self) -> Vec<Row> {
+    pub fn rows(&self) -> Vec<SharedRow> {
         if self.is_sandbox() {
             let caller = self.sandbox_caller();
             self.sandbox.with(|s| sandbox_rows(s, &caller))

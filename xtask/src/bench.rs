@@ -9,6 +9,7 @@ pub fn run() -> Result<(), String> {
     core_simulator()?;
     js_simulator()?;
     emulator_load()?;
+    panel_render()?;
     Ok(())
 }
 
@@ -57,4 +58,10 @@ fn js_simulator() -> Result<(), String> {
 fn emulator_load() -> Result<(), String> {
     println!("\n== emulator (HTTP on loopback)");
     crate::env::exec(cmd("cargo").args(["bench", "--quiet", "--profile", "load", "-p", "pipedrive-webhooks-emulator", "--bench", "load"]))
+}
+
+/// The release panel (built by `panel_sizes`) rendering and filtering 1,000 rows, beside plain JS.
+fn panel_render() -> Result<(), String> {
+    println!("\n== panel rendering (headless Chromium)");
+    crate::env::exec(cmd("node").arg("tests/bench/panel-render.mjs"))
 }
