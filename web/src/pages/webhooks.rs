@@ -189,8 +189,7 @@ pub fn WebhooksPage() -> impl IntoView {
                             <th scope="col"><button class="sort" on:click=move |_| sort.set("event".into())>"Event"</button></th>
                             <th scope="col">"URL"</th>
                             <th scope="col">"Type"</th>
-                            <th scope="col">"Owner"</th>
-                            <th scope="col">"Ver."</th>
+                            <th scope="col" class="col-owner">"Owner"</th>
                             <th scope="col"><button class="sort" on:click=move |_| sort.set("last".into())>"Last delivery"</button></th>
                             <th scope="col"><button class="sort" on:click=move |_| sort.set("health".into())>"Health"</button></th>
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
@@ -229,11 +228,10 @@ pub fn WebhooksPage() -> impl IntoView {
                                     <tr data-testid=format!("row-{id}")>
                                         <td>{select}</td>
                                         <td class="wrap"><A href=format!("/webhooks/{id}")>{row_name}</A></td>
-                                        <td><code>{event}</code></td>
-                                        <td><code class="url" title=r.url.clone()>{cut_middle(&r.url, 36)}</code></td>
+                                        <td><code>{event}</code><span class="ver" title="Payload version">{format!("v{}", r.version.trim_end_matches(".0"))}</span></td>
+                                        <td><code class="url" title=r.url.clone()>{cut_middle(&r.url, 24)}</code></td>
                                         <td><TypeBadge kind=r.kind.clone() testid=format!("type-{id}")/></td>
-                                        <td class="muted wrap">{r.owner.clone()}</td>
-                                        <td>{r.version.clone()}</td>
+                                        <td class="muted col-owner" title=r.owner.clone()>{r.owner.split(" · ").next().unwrap_or_default().to_string()}</td>
                                         <td title=r.last_delivery.map(absolute).unwrap_or_default()>
                                             {r.last_delivery.map(|t| relative(t, now)).unwrap_or_else(|| "never".into())}
                                             {r.last_status.map(|s| format!(" · {s}"))}
