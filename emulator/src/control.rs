@@ -136,5 +136,5 @@ async fn reset(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn clock(State(shared): State<Arc<Shared>>) -> Response {
     let w = shared.lock();
-    Json(json!({"now": w.clock.now(), "timeScale": w.clock.scale()})).into_response()
+    Json(json!({"now": w.clock.now(), "timeScale": w.clock.scale(), "eventsInFlight": w.events.len(), "attemptsDue": w.due.len()})).into_response()
 }

@@ -57,7 +57,7 @@ pub fn emit(shared: &Shared, input: EventInput) -> (String, Vec<WebhookId>) {
     let id = event.id.clone();
     let index = w.next_event;
     w.next_event += 1;
-    w.events.insert(index, Arc::new(event));
+    w.events.insert(index, (Arc::new(event), 0));
     for &webhook in &ids {
         w.schedule(now, webhook, 1, index);
     }
@@ -96,7 +96,7 @@ pub async fn scheduler(shared: Arc<Shared>) {
 /// Admits an attempt that fell due; sends it, or records the event as lost or dropped.
 fn start(shared: &Arc<Shared>, d: Due) {
     let mut w = shared.lock();
-    let Some(event) = w.events.get(&d.event).cloned() else { return };
+    let Some(event) = w.events.get(&d.event).map(|(e, _)| e.clone()) else { return };
     let record = |result: &str| DeliveryRecord {
         webhook_id: d.webhook_id,
         event_id: event.id.clone(),
@@ -118,10 +118,12 @@ fn start(shared: &Arc<Shared>, d: Due) {
         }
         Some((Admission::Lost { .. }, _)) => {
             w.record(record("lost"));
+            w.finish(d.event);
             let _ = w.save();
         }
         Some((Admission::Dropped { .. }, _)) | None => {
             w.record(record("dropped"));
+            w.finish(d.event);
             let _ = w.save();
         }
     }
@@ -143,7 +145,10 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
         Err(e) if e.is_timeout() => Response::NoAnswer,
         Err(_) => Response::Refused { after_ms: w.clock.policy(elapsed) },
     };
-    let Some(out) = w.account.attempt_ended(d.webhook_id, d.attempt, d.at, response) else { return };
+    let Some(out) = w.account.attempt_ended(d.webhook_id, d.attempt, d.at, response) else {
+        w.finish(d.event);
+        return;
+    };
     let result_word = match (&result, out.status) {
         (_, Some(_)) => "status",
         (Err(e), None) if !e.is_timeout() => "refused",
@@ -164,6 +169,7 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
     if let Next::Retry { attempt, at } = out.next {
         w.schedule(at, d.webhook_id, attempt, d.event);
     }
+    w.finish(d.event);
     let _ = w.save();
     drop(w);
     shared.wake.notify_one();

@@ -58,7 +58,8 @@ pub struct World {
     pub clock: Clock,
     pub seed: Seed,
     pub due: BinaryHeap<Reverse<Due>>,
-    pub events: HashMap<usize, Arc<Emitted>>,
+    /// Events with attempts still due or in flight, and how many; dropped after their last attempt.
+    pub events: HashMap<usize, (Arc<Emitted>, usize)>,
     pub next_event: usize,
     pub seq: u64,
     pub log: VecDeque<DeliveryRecord>,
@@ -139,7 +140,21 @@ impl World {
 
     pub fn schedule(&mut self, at: Millis, webhook_id: WebhookId, attempt: u8, event: usize) {
         self.seq += 1;
+        if let Some((_, n)) = self.events.get_mut(&event) {
+            *n += 1;
+        }
         self.due.push(Reverse(Due { at, seq: self.seq, webhook_id, attempt, event }));
+    }
+
+    /// One scheduled attempt of `event` is over (sent, lost or dropped); forgets the event after
+    /// its last one, so a long-running emulator does not keep every event.
+    pub fn finish(&mut self, event: usize) {
+        if let Some((_, n)) = self.events.get_mut(&event) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.events.remove(&event);
+            }
+        }
     }
 }
 

@@ -67,6 +67,8 @@ async fn r09_r10_r11_a_failing_endpoint_gets_four_attempts_and_only_the_first_co
     assert_eq!(received.count("/fail"), 4);
     let bodies: Vec<u8> = received.all().iter().map(|(_, _, b)| decode_delivery(b).unwrap().attempt).collect();
     assert_eq!(bodies, vec![1, 2, 3, 4], "meta.attempt follows the attempt");
+    let clock: Value = c.get(format!("{base}/_emulator/clock")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((clock["eventsInFlight"].as_u64(), clock["attemptsDue"].as_u64()), (Some(0), Some(0)), "the finished event is forgotten");
 }
 
 #[tokio::test]
