@@ -11,6 +11,7 @@
 //! ```
 
 pub mod account;
+pub mod chart;
 pub mod delivery;
 pub mod error;
 pub mod event;

@@ -49,12 +49,17 @@ pub fn WebhooksPage() -> impl IntoView {
     // Filters live in the URL, so a filtered view can be shared and survives reloads. Written with
     // `history.replaceState` rather than a router navigation: the page reads them only on mount,
     // and a navigation per keystroke cost ~20 ms with a thousand rows.
-    Effect::new(move |_| {
+    // Not on the first run (the URL already holds them, and the router may not have pushed this
+    // page's entry yet: writing then would rewrite the previous page's entry).
+    Effect::new(move |first: Option<()>| {
         let mut parts = Vec::new();
         for (k, v) in [("type", type_filter.get()), ("health", health_filter.get()), ("q", text.get()), ("sort", sort.get())] {
             if !v.is_empty() && !(k == "sort" && v == "id") {
                 parts.push(format!("{k}={}", js_sys::encode_uri_component(&v)));
             }
+        }
+        if first.is_none() {
+            return;
         }
         let search = if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) };
         if let Ok(history) = window().history() {

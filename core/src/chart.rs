@@ -1,0 +1,102 @@
+//! A simulation's timeline folded into a fixed number of time buckets, for drawing: long runs are
+//! downsampled here (the summary never is), and ban windows and the deletion are kept exactly.
+
+use crate::policy::Millis;
+use crate::simulator::{Change, TimelinePoint};
+use serde::{Deserialize, Serialize};
+
+/// What happened within one bucket of time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub from: Millis,
+    pub first_try_failures: u32,
+    pub retries_succeeded: u32,
+    pub retries_failed: u32,
+    pub lost: u32,
+    pub dropped: u32,
+    /// The highest ban counter reached in the bucket (R11), or the one carried in from before.
+    pub counter: u32,
+}
+
+/// The drawable form of one webhook's timeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chart {
+    pub start: Millis,
+    pub end: Millis,
+    pub buckets: Vec<Bucket>,
+    /// Exact ban windows `[from, until)` (R12).
+    pub bans: Vec<(Millis, Millis)>,
+    pub deleted_at: Option<Millis>,
+}
+
+/// Folds `timeline` (one webhook's, in time order) over `[start, end)` into `n` buckets.
+///
+/// ```
+/// use pipedrive_webhooks::chart::chart;
+/// let c = chart(&[], 0, 1_000, 10);
+/// assert_eq!(c.buckets.len(), 10);
+/// assert!(c.bans.is_empty());
+/// ```
+pub fn chart(timeline: &[TimelinePoint], start: Millis, end: Millis, n: usize) -> Chart {
+    let n = n.max(1);
+    let span = (end - start).max(1);
+    let width = (span + n as Millis - 1) / n as Millis;
+    let mut buckets: Vec<Bucket> = (0..n).map(|i| Bucket { from: start + i as Millis * width, ..Default::default() }).collect();
+    let mut bans = Vec::new();
+    let mut deleted_at = None;
+    let mut counter = 0;
+    let mut last_index = 0;
+    for p in timeline {
+        let i = (((p.at - start).max(0)) / width).min(n as Millis - 1) as usize;
+        // Carry the counter into buckets with no change of their own.
+        for b in &mut buckets[last_index.min(i)..i] {
+            b.counter = b.counter.max(counter);
+        }
+        last_index = i;
+        let b = &mut buckets[i];
+        match p.change {
+            Change::FirstTryFailed { counter: c, .. } => {
+                b.first_try_failures += 1;
+                counter = c;
+            }
+            Change::RetrySucceeded { .. } => b.retries_succeeded += 1,
+            Change::RetryFailed { .. } => b.retries_failed += 1,
+            Change::Lost => b.lost += 1,
+            Change::Dropped => b.dropped += 1,
+            Change::BanStarted { until } => bans.push((p.at, until)),
+            Change::BanEnded => counter = 0,
+            Change::Deleted => deleted_at = Some(p.at),
+            Change::Recovered => {}
+        }
+        b.counter = b.counter.max(counter);
+    }
+    for b in &mut buckets[last_index..] {
+        b.counter = b.counter.max(counter);
+    }
+    Chart { start, end, buckets, bans, deleted_at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulator::{simulate, Endpoint, Scenario, SimWebhook, Traffic};
+    use crate::{Policy, HOUR, MINUTE};
+
+    #[test]
+    fn keeps_ban_windows_exactly_and_counts_add_up_to_the_timeline() {
+        let r = simulate(&Scenario {
+            policy: Policy::default(),
+            start: 0,
+            duration_ms: 2 * HOUR,
+            seed: 1,
+            webhooks: vec![SimWebhook { endpoint: Endpoint::dead(), traffic: Traffic::Every { interval_ms: MINUTE }, max_events: None }],
+            timeline: true,
+        });
+        let c = chart(&r.timeline, 0, 2 * HOUR, 60);
+        assert_eq!(c.bans.len() as u64, r.summary.bans);
+        let failures: u32 = c.buckets.iter().map(|b| b.first_try_failures).sum();
+        assert_eq!(u64::from(failures), r.summary.first_try_failures);
+        assert!(c.buckets.iter().any(|b| b.counter == 10));
+        assert!(c.buckets.iter().all(|b| b.counter <= 10));
+    }
+}
