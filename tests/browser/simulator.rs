@@ -115,3 +115,12 @@ async fn simulate_this_webhook_prefills_from_its_sandbox_endpoint() {
     assert_eq!(by_testid(&root, "sim-preset").unchecked_into::<web_sys::HtmlSelectElement>().value(), "dead");
     assert!(!ban_starts(&root).is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn bursts_of_ten_an_hour_ban_a_dead_endpoint_once_an_hour() {
+    let (root, _app) = mount("/simulator?preset=dead&rate=10&burst=1&hours=2", true);
+    settle().await;
+    // Ten events 1 s apart at the top of each hour: the 10th failure (9 s + 1 ms) starts a ban (R12).
+    assert_eq!(ban_starts(&root), vec![T0 + 9_001, T0 + HOUR + 9_001]);
+    assert_eq!(by_testid(&root, "sim-burst").unchecked_into::<web_sys::HtmlSelectElement>().value(), "1");
+}

@@ -24,6 +24,8 @@ struct WhatIf {
     from_h: u32,
     to_h: u32,
     rate: u32,
+    /// Events arrive in one burst at the top of each hour (1 s apart) rather than evenly spread.
+    burst: bool,
     hours: u32,
 }
 
@@ -31,11 +33,12 @@ impl WhatIf {
     fn from_query(get: impl Fn(&str) -> Option<String>) -> WhatIf {
         let num = |k: &str, default: u32, max: u32| get(k).and_then(|v| v.parse::<u32>().ok()).map_or(default, |v| v.min(max));
         let preset = get("preset").filter(|p| PRESETS.iter().any(|(v, _)| v == p)).unwrap_or_else(|| "dead".into());
-        WhatIf { preset, pct: num("pct", 20, 100), from_h: num("from", 1, 168), to_h: num("to", 2, 168), rate: num("rate", 60, 3600).max(1), hours: num("hours", 2, 720).max(1) }
+        WhatIf { preset, pct: num("pct", 20, 100), from_h: num("from", 1, 168), to_h: num("to", 2, 168), rate: num("rate", 60, 3600).max(1), burst: get("burst").as_deref() == Some("1"), hours: num("hours", 2, 720).max(1) }
     }
 
     fn to_query(&self) -> String {
-        format!("preset={}&pct={}&from={}&to={}&rate={}&hours={}", self.preset, self.pct, self.from_h, self.to_h, self.rate, self.hours)
+        let burst = if self.burst { "&burst=1" } else { "" };
+        format!("preset={}&pct={}&from={}&to={}&rate={}{burst}&hours={}", self.preset, self.pct, self.from_h, self.to_h, self.rate, self.hours)
     }
 
     fn endpoint(&self, start: Millis) -> Endpoint {
@@ -49,13 +52,21 @@ impl WhatIf {
         }
     }
 
+    fn traffic(&self) -> Traffic {
+        if self.burst {
+            Traffic::Bursts { size: self.rate, every_ms: HOUR, spacing_ms: 1_000 }
+        } else {
+            Traffic::Every { interval_ms: HOUR / i64::from(self.rate) }
+        }
+    }
+
     fn scenario(&self, start: Millis) -> Scenario {
         Scenario {
             policy: Default::default(),
             start,
             duration_ms: i64::from(self.hours) * HOUR,
             seed: 1,
-            webhooks: vec![SimWebhook { endpoint: self.endpoint(start), traffic: Traffic::Every { interval_ms: HOUR / i64::from(self.rate) }, max_events: None }],
+            webhooks: vec![SimWebhook { endpoint: self.endpoint(start), traffic: self.traffic(), max_events: None }],
             timeline: true,
         }
     }
@@ -142,6 +153,12 @@ pub fn SimulatorPage() -> impl IntoView {
                     {RATES.iter().map(|(v, l)| view! { <option value=v.to_string()>{*l}</option> }).collect_view()}
                 </select>
             </label>
+            <label>"arriving "
+                <select data-testid="sim-burst" prop:value=move || if what.with(|w| w.burst) { "1" } else { "0" } on:change=set(|w, v| w.burst = v == "1")>
+                    <option value="0">"evenly spread"</option>
+                    <option value="1">"in one burst each hour"</option>
+                </select>
+            </label>
             <label>"For "
                 <select data-testid="sim-hours" prop:value=move || what.with(|w| w.hours.to_string()) on:change=set(|w, v| w.hours = v.parse::<u32>().unwrap_or(2).max(1))>
                     {DURATIONS.iter().map(|(v, l)| view! { <option value=v.to_string()>{*l}</option> }).collect_view()}
@@ -183,8 +200,7 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
     let spanms = (c.end - c.start).max(1) as f64;
     let x = move |t: Millis| pad + (t - c.start) as f64 / spanms * (w - 2.0 * pad);
     let bw = (w - 2.0 * pad) / c.buckets.len().max(1) as f64;
-    let max = c.buckets.iter().map(|b| b.first_try_failures + b.lost + b.retries_failed).max().unwrap_or(0).max(1) as f64;
-    let y_count = move |n: u32| h - pad - f64::from(n) / max * (h - 2.0 * pad);
+    let max = c.buckets.iter().map(|b| b.first_try_failures + b.lost + b.retries_failed + b.retries_succeeded).max().unwrap_or(0).max(1) as f64;
     let y_counter = move |n: u32| h - pad - f64::from(n.min(10)) / 10.0 * (h - 2.0 * pad);
     let counter_path: String = c.buckets.iter().enumerate().map(|(i, b)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, pad + (i as f64 + 0.5) * bw, y_counter(b.counter))).collect();
     let bans = c.bans.clone();
@@ -204,16 +220,22 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
             }).collect_view()}
             {c.buckets.iter().map(|b| {
                 let x0 = x(b.from);
-                let fail_h = f64::from(b.first_try_failures + b.retries_failed) / max * (h - 2.0 * pad);
-                let lost_h = f64::from(b.lost) / max * (h - 2.0 * pad);
+                let unit = (h - 2.0 * pad) / max;
+                let first_h = f64::from(b.first_try_failures) * unit;
+                let retry_fail_h = f64::from(b.retries_failed) * unit;
+                let retry_ok_h = f64::from(b.retries_succeeded) * unit;
+                let lost_h = f64::from(b.lost) * unit;
+                let base = h - pad;
                 let text = format!("{} from {}: {} failed first attempts (R11, counter {}), {} retries succeeded and {} failed (R10), {} events lost (R12).",
                     span(bw as i64), absolute(b.from), b.first_try_failures, b.counter, b.retries_succeeded, b.retries_failed, b.lost);
                 let t2 = text.clone();
                 view! {
                     <g class="bucket" tabindex="-1" on:mouseenter=move |_| readout.set(text.clone()) on:focus=move |_| readout.set(t2.clone())>
                         <rect class="hit" x=x0 y=pad width=bw height=h - 2.0 * pad/>
-                        <rect class="fail" x=x0 y=h - pad - fail_h width=(bw - 1.0).max(0.5) height=fail_h/>
-                        <rect class="lost" x=x0 y=y_count(b.first_try_failures + b.retries_failed + b.lost) width=(bw - 1.0).max(0.5) height=lost_h/>
+                        <rect class="fail" x=x0 y=base - first_h width=(bw - 1.0).max(0.5) height=first_h/>
+                        <rect class="retry-fail" x=x0 y=base - first_h - retry_fail_h width=(bw - 1.0).max(0.5) height=retry_fail_h/>
+                        <rect class="retry-ok" x=x0 y=base - first_h - retry_fail_h - retry_ok_h width=(bw - 1.0).max(0.5) height=retry_ok_h/>
+                        <rect class="lost" x=x0 y=base - first_h - retry_fail_h - retry_ok_h - lost_h width=(bw - 1.0).max(0.5) height=lost_h/>
                     </g>
                 }
             }).collect_view()}
@@ -228,7 +250,8 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
             })}
         </svg>
         <p class="legend muted">
-            <span class="key fail"></span>" failed attempts  "<span class="key lost"></span>" lost events  "
+            <span class="key fail"></span>" failed first attempts  "<span class="key retry-fail"></span>" failed retries  "
+            <span class="key retry-ok"></span>" successful retries  "<span class="key lost"></span>" lost events  "
             <span class="key counter"></span>" ban counter (0–10)  "<span class="key ban"></span>" ban  "<span class="key deleted"></span>" deletion"
         </p>
     }
