@@ -5,38 +5,12 @@ use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::{NewWebhook, Policy};
 use js_sys as _;
 use pipedrive_webhooks_tests::*;
-use pipedrive_webhooks_web::{App, RulesSummary};
+use pipedrive_webhooks_web::RulesSummary;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Mounts the whole panel at `path` on a fresh sandbox.
-fn mount_at(path: &str) -> (web_sys::HtmlElement, impl Drop) {
-    fresh_start(path);
-    remount_at(path)
-}
-
-/// Mounts the panel again at `path`, keeping what it stored (as a reload would). Tests move between
-/// pages this way rather than by clicking links: every earlier test's router still listens for link
-/// clicks on the window (unmounting does not remove that listener), which a single real page never has.
-fn remount_at(path: &str) -> (web_sys::HtmlElement, impl Drop) {
-    web_sys::window().unwrap().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path)).unwrap();
-    let root = fresh_root();
-    let handle = leptos::mount::mount_to(root.clone(), App);
-    let guard = Unmount(Some(handle), root.clone());
-    (root, guard)
-}
-
-/// Unmounts and removes the test's root when the test ends.
-struct Unmount<T>(Option<T>, web_sys::HtmlElement);
-impl<T> Drop for Unmount<T> {
-    fn drop(&mut self) {
-        self.0.take();
-        self.1.remove();
-    }
-}
 
 fn has(root: &Element, id: &str) -> bool {
     find(root, id).is_some()
@@ -159,8 +133,7 @@ async fn r02_the_40th_create_works_and_the_41st_is_blocked_with_the_reason() {
     assert_eq!(sandbox.account.quota(&me).used, 39);
     fresh_start("/webhooks/new");
     store("pw.sandbox", &serde_json::to_string(&sandbox).unwrap());
-    let root = fresh_root();
-    let _app = Unmount(Some(leptos::mount::mount_to(root.clone(), App)), root.clone());
+    let (root, _app) = remount_at("/webhooks/new");
     settle().await;
     assert_eq!(text_of(&root, "quota-value"), "39 / 40");
     type_into(&root, "input-name", "The 40th");

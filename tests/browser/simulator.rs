@@ -3,7 +3,6 @@
 use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::{Millis, Policy, HOUR, MINUTE};
 use pipedrive_webhooks_tests::*;
-use pipedrive_webhooks_web::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -12,24 +11,12 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// The sandbox clock the page simulates from.
 const T0: Millis = 1_767_225_600_000;
 
-struct Mounted<T>(Option<T>, web_sys::HtmlElement);
-impl<T> Drop for Mounted<T> {
-    fn drop(&mut self) {
-        self.0.take();
-        self.1.remove();
-    }
-}
-
 fn mount(path: &str, fresh: bool) -> (web_sys::HtmlElement, impl Drop) {
     if fresh {
         fresh_start(path);
         store("pw.sandbox", &serde_json::to_string(&Sandbox::seeded(T0)).unwrap());
     }
-    web_sys::window().unwrap().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path)).unwrap();
-    let root = fresh_root();
-    let handle = leptos::mount::mount_to(root.clone(), App);
-    let guard = Mounted(Some(handle), root.clone());
-    (root, guard)
+    remount_at(path)
 }
 
 fn ban_starts(root: &web_sys::Element) -> Vec<Millis> {

@@ -104,3 +104,30 @@ pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
     }
     panic!("timed out waiting until {what}");
 }
+
+/// Unmounts the panel and removes its root when dropped (at the end of a test).
+pub struct Mounted<T>(Option<T>, HtmlElement);
+
+impl<T> Drop for Mounted<T> {
+    fn drop(&mut self) {
+        self.0.take();
+        self.1.remove();
+    }
+}
+
+/// Mounts the whole panel at `path` on a fresh sandbox (storage cleared).
+pub fn mount_at(path: &str) -> (HtmlElement, impl Drop) {
+    fresh_start(path);
+    remount_at(path)
+}
+
+/// Mounts the panel again at `path`, keeping what it stored (as a reload would). Tests move between
+/// pages this way rather than by clicking links: every earlier test's router still listens for link
+/// clicks on the window (unmounting does not remove that listener), which a single real page never has.
+pub fn remount_at(path: &str) -> (HtmlElement, impl Drop) {
+    web_sys::window().unwrap().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path)).unwrap();
+    let root = fresh_root();
+    let handle = leptos::mount::mount_to(root.clone(), pipedrive_webhooks_web::App);
+    let guard = Mounted(Some(handle), root.clone());
+    (root, guard)
+}
