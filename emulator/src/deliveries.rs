@@ -116,13 +116,10 @@ fn start(shared: &Arc<Shared>, d: Due) {
             drop(w);
             tokio::spawn(attempt(shared.clone(), d, webhook, event, timeout));
         }
-        Some((Admission::Lost { .. }, _)) => {
-            w.record(record("lost"));
-            w.finish(d.event);
-            let _ = w.save();
-        }
-        Some((Admission::Dropped { .. }, _)) | None => {
-            w.record(record("dropped"));
+        // Not sent: banned (R12), or the webhook is gone (R13 or removed).
+        other => {
+            let result = if matches!(other, Some((Admission::Lost { .. }, _))) { "lost" } else { "dropped" };
+            w.record(record(result));
             w.finish(d.event);
             let _ = w.save();
         }

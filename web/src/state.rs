@@ -142,9 +142,13 @@ impl Panel {
             Some(self.sandbox.with(|s| s.account.quota(&caller)))
         } else {
             let conn = self.live_connection()?;
-            let used = self.rows().iter().filter(|r| r.kind == WebhookType::Application).count() as u32;
-            let limit = if conn.oauth { Policy::default().max_app_webhooks_per_user } else { Policy::default().max_general_webhooks_per_user };
-            let used = if conn.oauth { used } else { self.rows().iter().filter(|r| r.kind == WebhookType::General).count() as u32 };
+            let policy = Policy::default();
+            let (kind, limit) = if conn.oauth {
+                (WebhookType::Application, policy.max_app_webhooks_per_user)
+            } else {
+                (WebhookType::General, policy.max_general_webhooks_per_user)
+            };
+            let used = self.rows().iter().filter(|r| r.kind == kind).count() as u32;
             Some(Quota { used, limit })
         }
     }
