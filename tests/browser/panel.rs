@@ -104,6 +104,52 @@ async fn a_valid_create_adds_a_row() {
 }
 
 #[wasm_bindgen_test]
+async fn names_and_urls_show_as_text_never_as_markup() {
+    // Rows are built from HTML text (row_html): whatever a name or URL holds must stay text.
+    let (root, _app) = mount_at("/webhooks/new");
+    settle().await;
+    let name = r#"<img src=x onerror="window.__pwned=1"><b>bold</b> & "quotes""#;
+    type_into(&root, "input-name", name);
+    type_into(&root, "input-subscription_url", "https://erp.example.com/a?b=<i>&c=\"d\"");
+    settle().await;
+    click(&root, "submit");
+    wait_until("back on the list", || has(&root, "webhooks-table")).await;
+    let row = by_testid(&root, "row-135");
+    assert!(row.query_selector("img, b, i").unwrap().is_none(), "markup was parsed: {}", row.inner_html());
+    assert_eq!(row.query_selector("a").unwrap().unwrap().text_content().unwrap(), name);
+    let url = row.query_selector("code.url").unwrap().unwrap();
+    assert_eq!(url.get_attribute("title").unwrap(), "https://erp.example.com/a?b=<i>&c=\"d\"");
+    assert_eq!(by_testid(&root, "delete-135").get_attribute("aria-label").unwrap(), format!("Delete {name}"));
+    assert!(js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap().is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn a_selection_survives_filtering_and_clears_after_the_delete() {
+    let (root, _app) = mount_at("/");
+    settle().await;
+    let checkbox = |id: u64| -> web_sys::HtmlInputElement { by_testid(&root, &format!("select-{id}")).unchecked_into() };
+    checkbox(102).click();
+    settle().await;
+    assert_eq!(text_of(&root, "delete-selected"), "Delete selected (1)");
+    // Filter the row out and back in: still ticked.
+    type_into(&root, "search", "no webhook is called this");
+    settle().await;
+    assert!(!has(&root, "row-102"));
+    type_into(&root, "search", "");
+    settle().await;
+    assert!(checkbox(102).checked(), "row 102 is still selected");
+    assert!(!checkbox(103).checked());
+    // Delete it from its own row: the selection empties and no box stays ticked.
+    click(&root, "delete-102");
+    settle().await;
+    click(&root, "confirm-ok");
+    wait_until("the row is gone", || !has(&root, "row-102")).await;
+    wait_until("the selection is empty", || text_of(&root, "delete-selected") == "Delete selected (0)").await;
+    let ticked = root.query_selector_all("input[data-select]:checked").unwrap().length();
+    assert_eq!(ticked, 0);
+}
+
+#[wasm_bindgen_test]
 async fn a_bad_url_shows_a_field_error_and_keeps_the_input() {
     let (root, _app) = mount_at("/webhooks/new");
     settle().await;
@@ -214,7 +260,8 @@ async fn filters_narrow_the_list_and_live_in_the_url() {
     settle().await;
     let rows = root.query_selector_all("tr[data-testid^=\"row-\"]").unwrap().length();
     assert_eq!(rows, 5);
-    assert!(location().contains("type=general"), "{}", location());
+    // Written to the URL once input pauses.
+    wait_until("the filter is in the URL", || location().contains("type=general")).await;
     click(&root, "filter-type-all");
     type_into(&root, "search", "legacy");
     settle().await;

@@ -5,16 +5,20 @@ use leptos::prelude::*;
 use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::{Millis, Quota, WebhookType};
 
-/// The type badge (R3): application blue, general grey, automation teal, unknown outlined.
-#[component]
-pub fn TypeBadge(kind: WebhookType, #[prop(into)] testid: String) -> impl IntoView {
-    let class = match kind {
+/// The type badge's class (R3): application blue, general grey, automation teal, unknown outlined.
+pub fn type_class(kind: &WebhookType) -> &'static str {
+    match kind {
         WebhookType::Application => "badge type-app",
         WebhookType::General => "badge type-general",
         WebhookType::Automation => "badge type-automation",
         WebhookType::Other(_) => "badge type-other",
-    };
-    view! { <span class=class data-testid=testid>{kind.as_str().to_string()}</span> }
+    }
+}
+
+/// The type badge (R3).
+#[component]
+pub fn TypeBadge(kind: WebhookType, #[prop(into)] testid: String) -> impl IntoView {
+    view! { <span class=type_class(&kind) data-testid=testid>{kind.as_str().to_string()}</span> }
 }
 
 /// The words a health badge shows.
@@ -29,9 +33,8 @@ pub fn health_text(h: &Health, now: Millis) -> String {
     }
 }
 
-/// The health badge: the words carry the meaning, the colour repeats it.
-#[component]
-pub fn HealthBadge(health: Health, now: Millis, #[prop(into)] testid: String) -> impl IntoView {
+/// The health badge's class and tooltip (the rule behind it).
+pub fn health_class_title(health: &Health, now: Millis) -> (&'static str, String) {
     let class = match health {
         Health::Healthy => "badge health-ok",
         Health::Failing { .. } if health.deletion_due_within_a_day(now) => "badge health-deletion",
@@ -39,11 +42,18 @@ pub fn HealthBadge(health: Health, now: Millis, #[prop(into)] testid: String) ->
         Health::Banned { .. } | Health::Deleted { .. } => "badge health-banned",
     };
     let title = match health {
-        Health::Banned { until: Some(u) } => format!("R12: banned until {}; events meanwhile are lost", absolute(u)),
-        Health::Failing { deletion_at: Some(at), .. } => format!("R13: deleted at {} unless a delivery succeeds first", absolute(at)),
+        Health::Banned { until: Some(u) } => format!("R12: banned until {}; events meanwhile are lost", absolute(*u)),
+        Health::Failing { deletion_at: Some(at), .. } => format!("R13: deleted at {} unless a delivery succeeds first", absolute(*at)),
         Health::Failing { .. } => "The last delivery failed (R9)".into(),
         _ => String::new(),
     };
+    (class, title)
+}
+
+/// The health badge: the words carry the meaning, the colour repeats it.
+#[component]
+pub fn HealthBadge(health: Health, now: Millis, #[prop(into)] testid: String) -> impl IntoView {
+    let (class, title) = health_class_title(&health, now);
     view! { <span class=class title=title data-testid=testid>{health_text(&health, now)}</span> }
 }
 

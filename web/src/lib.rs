@@ -4,6 +4,8 @@ mod components;
 mod format;
 mod live;
 mod pages;
+mod row_html;
+mod row_list;
 mod rows;
 mod rules_summary;
 mod state;

@@ -127,10 +127,11 @@ impl Panel {
             self.sandbox.with(|s| sandbox_rows(s, &caller))
         } else {
             let as_app = self.live_connection().is_some_and(|c| c.oauth);
-            match self.live.get() {
-                LiveState::Loaded(list) => live_rows(&list, as_app),
+            // `with`, not `get`: no copy of a thousand decoded webhooks.
+            self.live.with(|live| match live {
+                LiveState::Loaded(list) => live_rows(list, as_app),
                 _ => Vec::new(),
-            }
+            })
         }
     }
 
@@ -148,7 +149,11 @@ impl Panel {
             } else {
                 (WebhookType::General, policy.max_general_webhooks_per_user)
             };
-            let used = self.rows().iter().filter(|r| r.kind == kind).count() as u32;
+            // Counted as the list shows them (rows need an id).
+            let used = self.live.with(|live| match live {
+                LiveState::Loaded(list) => list.iter().filter(|w| w.id.is_some() && w.webhook_type.as_ref() == Some(&kind)).count(),
+                _ => 0,
+            }) as u32;
             Some(Quota { used, limit })
         }
     }

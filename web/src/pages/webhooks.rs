@@ -1,25 +1,15 @@
 //! The webhooks list: summary cards, filters (kept in the URL), the table, bulk delete.
 
-use crate::components::{ConfirmDialog, HealthBadge, LockIcon, QuotaMeter, TypeBadge};
-use crate::format::{absolute, relative};
+use crate::components::{ConfirmDialog, QuotaMeter};
+use crate::row_list::RowList;
 use crate::rows::{Row, SharedRow};
+use crate::live::LiveError;
 use crate::state::{LiveState, Panel};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use pipedrive_webhooks::WebhookType;
 use std::collections::BTreeSet;
-
-/// Middle-cut for long URLs; the full URL goes in the tooltip.
-fn cut_middle(s: &str, max: usize) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= max {
-        return s.to_string();
-    }
-    let head = max * 2 / 3;
-    let tail = max - head - 1;
-    format!("{}…{}", chars[..head].iter().collect::<String>(), chars[chars.len() - tail..].iter().collect::<String>())
-}
 
 fn type_matches(filter: &str, kind: &WebhookType) -> bool {
     match filter {
@@ -37,6 +27,18 @@ fn health_matches(filter: &str, row: &Row, now: i64) -> bool {
     }
 }
 
+/// Which of its states the list page shows.
+#[derive(Clone, PartialEq)]
+enum Shown {
+    Loading,
+    Failed(LiveError),
+    Empty,
+    Table,
+}
+
+/// How long typing must pause before the filters are written to the URL.
+const URL_WRITE_DELAY_MS: u64 = 250;
+
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let panel = expect_context::<Panel>();
@@ -47,10 +49,17 @@ pub fn WebhooksPage() -> impl IntoView {
     let text = RwSignal::new(q("q"));
     let sort = RwSignal::new(if q("sort").is_empty() { "id".to_string() } else { q("sort") });
     // Filters live in the URL, so a filtered view can be shared and survives reloads. Written with
-    // `history.replaceState` rather than a router navigation: the page reads them only on mount,
-    // and a navigation per keystroke cost ~20 ms with a thousand rows.
+    // `history.replaceState` rather than a router navigation (the page reads them only on mount), and
+    // once typing pauses: Chromium spends ~10 ms per `replaceState`, most of a keystroke's budget.
     // Not on the first run (the URL already holds them, and the router may not have pushed this
-    // page's entry yet: writing then would rewrite the previous page's entry).
+    // page's entry yet: writing then would rewrite the previous page's entry), nor after the page is
+    // left (the pending write would land on the next page's entry).
+    let pending_url = StoredValue::new_local(None::<TimeoutHandle>);
+    on_cleanup(move || {
+        if let Some(h) = pending_url.try_get_value().flatten() {
+            h.clear();
+        }
+    });
     Effect::new(move |first: Option<()>| {
         let mut parts = Vec::new();
         for (k, v) in [("type", type_filter.get()), ("health", health_filter.get()), ("q", text.get()), ("sort", sort.get())] {
@@ -61,10 +70,16 @@ pub fn WebhooksPage() -> impl IntoView {
         if first.is_none() {
             return;
         }
-        let search = if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) };
-        if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("/{search}")));
+        let url = if parts.is_empty() { "/".to_string() } else { format!("/?{}", parts.join("&")) };
+        if let Some(h) = pending_url.get_value() {
+            h.clear();
         }
+        let write = move || {
+            if let Ok(history) = window().history() {
+                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        };
+        pending_url.set_value(set_timeout_with_handle(write, std::time::Duration::from_millis(URL_WRITE_DELAY_MS)).ok());
     });
 
     let selected = RwSignal::new(BTreeSet::<u64>::new());
@@ -84,6 +99,22 @@ pub fn WebhooksPage() -> impl IntoView {
             _ => rows.sort_by_key(|r| r.id),
         }
         rows
+    });
+    // What the page shows, memoised: the table is built once and then only its rows change
+    // (re-running this branch on every list change would rebuild the table around RowList).
+    let shown = Memo::new(move |_| {
+        let live = (!panel.is_sandbox()).then(|| {
+            panel.live.with(|l| match l {
+                LiveState::Loading => Some(Shown::Loading),
+                LiveState::Failed(e) => Some(Shown::Failed(e.clone())),
+                _ => None,
+            })
+        });
+        match live.flatten() {
+            Some(state) => state,
+            None if all_rows.with(Vec::is_empty) => Shown::Empty,
+            None => Shown::Table,
+        }
     });
     let count_health = move |label: &'static str| {
         let now = panel.now();
@@ -164,13 +195,13 @@ pub fn WebhooksPage() -> impl IntoView {
             </button>
         </div>
         {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="list-error">{e}</p> })}
-        {move || match panel.live.get() {
-            LiveState::Loading if !panel.is_sandbox() => view! {
+        {move || match shown.get() {
+            Shown::Loading => view! {
                 <div class="skeleton" data-testid="loading" aria-busy="true">
                     <div class="skeleton-row"></div><div class="skeleton-row"></div><div class="skeleton-row"></div>
                 </div>
             }.into_any(),
-            LiveState::Failed(e) if !panel.is_sandbox() => view! {
+            Shown::Failed(e) => view! {
                 <div class="error-state" role="alert" data-testid="load-error">
                     <strong>{e.message()}</strong>
                     <p>{e.hint()}</p>
@@ -178,13 +209,13 @@ pub fn WebhooksPage() -> impl IntoView {
                     <A href="/connections">"Connections"</A>
                 </div>
             }.into_any(),
-            _ if all_rows.with(Vec::is_empty) => view! {
+            Shown::Empty => view! {
                 <div class="empty" data-testid="empty">
                     <p>"No webhooks here yet. A webhook tells Pipedrive to POST an event (say, a deal changing) to your URL."</p>
                     <A href="/webhooks/new">"Create a webhook"</A>
                 </div>
             }.into_any(),
-            _ => view! {
+            Shown::Table => view! {
                 <div class="table-wrap">
                 <table class="webhooks" data-testid="webhooks-table">
                     <thead>
@@ -200,54 +231,11 @@ pub fn WebhooksPage() -> impl IntoView {
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
                         </tr>
                     </thead>
-                    <tbody>
-                        // Keyed rows: a filter keystroke adds and removes rows instead of rebuilding
-                        // the table. The key changes when anything a row shows changes.
-                        <For
-                            each=move || {
-                                let now = panel.now();
-                                // Live relative times are fixed at load; the sandbox clock moves them.
-                                let stamp = if panel.is_sandbox() { now } else { 0 };
-                                visible.get().into_iter().map(move |r| (stamp, now, r)).collect::<Vec<_>>()
-                            }
-                            key=|(stamp, _, r)| (r.id, *stamp, r.name.clone(), r.health, r.last_delivery, r.last_status, r.delete.is_ok())
-                            children=move |(_, now, r)| {
-                                let id = r.id;
-                                let name = r.name.clone();
-                                let select = match r.delete {
-                                    Ok(()) => view! {
-                                        <input type="checkbox" aria-label=format!("Select {}", r.name) data-testid=format!("select-{id}")
-                                            prop:checked=move || selected.with(|s| s.contains(&id))
-                                            on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } }); }/>
-                                    }.into_any(),
-                                    Err(reason) => view! {
-                                        <span class="lock" title=reason.explain() role="img" aria-label=reason.explain() data-testid=format!("lock-{id}")><LockIcon/></span>
-                                    }.into_any(),
-                                };
-                                let action = r.delete.is_ok().then(|| view! {
-                                    <button class="btn small" data-testid=format!("delete-{id}") aria-label=format!("Delete {name}")
-                                        on:click={ let name = name.clone(); move |_| confirm.set(Some(vec![(id, name.clone())])) }>"Delete"</button>
-                                });
-                                let (row_name, event) = (r.name.clone(), r.event());
-                                view! {
-                                    <tr data-testid=format!("row-{id}")>
-                                        <td>{select}</td>
-                                        <td class="wrap"><A href=format!("/webhooks/{id}")>{row_name}</A></td>
-                                        <td><code>{event}</code><span class="ver" title="Payload version">{format!("v{}", r.version.trim_end_matches(".0"))}</span></td>
-                                        <td><code class="url" title=r.url.clone()>{cut_middle(&r.url, 24)}</code></td>
-                                        <td><TypeBadge kind=r.kind.clone() testid=format!("type-{id}")/></td>
-                                        <td class="muted col-owner" title=r.owner.clone()>{r.owner.split(" · ").next().unwrap_or_default().to_string()}</td>
-                                        <td title=r.last_delivery.map(absolute).unwrap_or_default()>
-                                            {r.last_delivery.map(|t| relative(t, now)).unwrap_or_else(|| "never".into())}
-                                            {r.last_status.map(|s| format!(" · {s}"))}
-                                        </td>
-                                        <td><HealthBadge health=r.health now=now testid=format!("health-{id}")/></td>
-                                        <td>{action}</td>
-                                    </tr>
-                                }
-                            }
-                        />
-                    </tbody>
+                    <RowList rows=visible all=all_rows selected=selected on_delete=move |id| {
+                        if let Some(name) = all_rows.with_untracked(|rows| rows.iter().find(|r| r.id == id).map(|r| r.name.clone())) {
+                            confirm.set(Some(vec![(id, name)]));
+                        }
+                    }/>
                 </table>
                 </div>
             }.into_any(),
