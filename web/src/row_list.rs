@@ -112,6 +112,8 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
     }
     let keys: Vec<RowKey> = visible.iter().map(|r| RowKey::of(r, stamp)).collect();
     let wanted: HashSet<&RowKey> = keys.iter().collect();
+    // Removed one by one: measured cheaper than clearing the body and re-attaching the rows that
+    // stay, or than hiding rows (style work for every hidden row in the next frame).
     for key in b.attached.iter().filter(|k| !wanted.contains(k)) {
         if let Some(tr) = b.rows.get(key) {
             tr.remove();
@@ -124,7 +126,7 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
         let _ = write!(html, r#"<tr data-testid="row-{}">{}</tr>"#, key.id, row_cells(r, now, checked.contains(&key.id)));
     }
     let fresh: Vec<Element> = if html.is_empty() { Vec::new() } else { parse_rows(&html) };
-    let first_render = tbody.first_element_child().is_none() && fresh.len() == keys.len();
+    let empty_body = tbody.first_element_child().is_none();
     let mut fresh = fresh.into_iter();
     let mut cursor = tbody.first_element_child();
     for key in &keys {
@@ -138,8 +140,8 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
                 None => continue, // the parser refused a row: show the rest
             },
         };
-        if first_render {
-            continue; // attached below, all at once
+        if empty_body {
+            continue; // attached below, in order
         }
         if cursor.as_ref() == Some(&tr) {
             cursor = tr.next_element_sibling();
@@ -147,15 +149,18 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
             let _ = tbody.insert_before(&tr, cursor.as_ref().map(|c| c.unchecked_ref()));
         }
     }
-    if first_render {
+    if empty_body {
         for tr in keys.iter().filter_map(|k| b.rows.get(k)) {
             let _ = tbody.append_child(tr);
         }
     }
     b.attached = keys;
-    // Forget rows whose key no longer exists (their content changed or they were deleted).
-    let current: HashSet<RowKey> = all.iter().map(|r| RowKey::of(r, stamp)).collect();
-    b.rows.retain(|k, _| current.contains(k));
+    // Forget rows whose key no longer exists (their content changed or they were deleted): only
+    // then can there be more rows built than listed.
+    if b.rows.len() > all.len() {
+        let current: HashSet<RowKey> = all.iter().map(|r| RowKey::of(r, stamp)).collect();
+        b.rows.retain(|k, _| current.contains(k));
+    }
 }
 
 /// `<tr>` elements from HTML text, in order.

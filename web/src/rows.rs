@@ -33,6 +33,18 @@ pub struct Row {
     /// Sandbox only: the ban counter (R11).
     pub ban_counter: Option<u32>,
     pub raw: serde_json::Value,
+    /// Name, URL and event, lower-cased once: the text filter runs over every row per keystroke.
+    pub search_text: String,
+}
+
+/// The text filter's input as [`Row::matches_text`] expects it.
+pub fn needle(input: &str) -> String {
+    input.trim().to_lowercase()
+}
+
+/// What the text filter searches in a row.
+fn search_text(name: &str, url: &str, action: &str, object: &str) -> String {
+    format!("{name}\n{url}\n{action}.{object}").to_lowercase()
 }
 
 impl Row {
@@ -41,10 +53,10 @@ impl Row {
         format!("{}.{}", self.action, self.object)
     }
 
-    /// Whether the free-text filter matches name, URL or event.
+    /// Whether the free-text filter matches name, URL or event (`needle` already trimmed and
+    /// lower-cased: see [`needle`]).
     pub fn matches_text(&self, needle: &str) -> bool {
-        let n = needle.trim().to_lowercase();
-        n.is_empty() || self.name.to_lowercase().contains(&n) || self.url.to_lowercase().contains(&n) || self.event().to_lowercase().contains(&n)
+        needle.is_empty() || self.search_text.contains(needle)
     }
 }
 
@@ -62,6 +74,7 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
                 None => owner_name(w.owner_id),
             };
             SharedRow::new(Row {
+                search_text: search_text(&w.name, &w.subscription_url, &w.event_action, &w.event_object),
                 id: w.id,
                 name: w.name.clone(),
                 action: w.event_action.clone(),
@@ -91,12 +104,15 @@ pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<SharedRow> {
     list.iter()
         .filter_map(|w| {
             let id = w.id?;
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            let (name, url, action, object) = (text(&w.name), text(&w.subscription_url), text(&w.event_action), text(&w.event_object));
             Some(SharedRow::new(Row {
+                search_text: search_text(&name, &url, &action, &object),
                 id,
-                name: w.name.clone().unwrap_or_default(),
-                action: w.event_action.clone().unwrap_or_default(),
-                object: w.event_object.clone().unwrap_or_default(),
-                url: w.subscription_url.clone().unwrap_or_default(),
+                name,
+                action,
+                object,
+                url,
                 kind: w.webhook_type.clone().unwrap_or(WebhookType::Other("unknown".into())),
                 owner: w.owner_id.map(|o| format!("user {o}")).unwrap_or_default(),
                 user_id: w.user_id,

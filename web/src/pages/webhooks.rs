@@ -2,7 +2,7 @@
 
 use crate::components::{ConfirmDialog, QuotaMeter};
 use crate::row_list::RowList;
-use crate::rows::{Row, SharedRow};
+use crate::rows::{needle, Row, SharedRow};
 use crate::live::LiveError;
 use crate::state::{LiveState, Panel};
 use leptos::prelude::*;
@@ -89,7 +89,7 @@ pub fn WebhooksPage() -> impl IntoView {
     let all_rows = Memo::new(move |_| panel.rows());
     let visible = Memo::new(move |_| {
         let now = panel.now();
-        let (t, h, needle) = (type_filter.get(), health_filter.get(), text.get());
+        let (t, h, needle) = (type_filter.get(), health_filter.get(), needle(&text.get()));
         let mut rows: Vec<SharedRow> = all_rows.get().into_iter().filter(|r| type_matches(&t, &r.kind) && health_matches(&h, &r, now) && r.matches_text(&needle)).collect();
         match sort.get().as_str() {
             "name" => rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
@@ -183,7 +183,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 </select>
             </label>
             <input id="search" type="search" placeholder="Search name, URL, event  ( / )" aria-label="Search webhooks"
-                data-testid="search" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+                data-testid="search" prop:value=text.get_untracked() on:input=move |ev| text.set(event_target_value(&ev))/>
             <span class="count" data-testid="row-count">{move || format!("{} of {}", visible.with(Vec::len), all_rows.with(Vec::len))}</span>
             <button class="btn danger" data-testid="delete-selected" disabled=move || selected.with(BTreeSet::is_empty)
                 on:click=move |_| {
