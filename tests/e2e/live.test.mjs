@@ -117,3 +117,25 @@ test("422 from the server keeps the form input and says why; 429 waits and retri
     await api.close();
   }
 });
+
+test("a hostile list: markup stays text, a duplicated webhook shows once, rows stay aligned", async () => {
+  const api = await company();
+  const { page, errors } = await pageWithErrorLog(browser);
+  try {
+    await connect(page, api.url, "APP-9-1");
+    await page.getByTestId("webhooks-table").waitFor();
+    const w = (id, name) => ({ id, name, type: "application", event_action: "change", event_object: "deal", subscription_url: `https://x.example/${id}"><script>`, user_id: 1, owner_id: 1, version: "2.0", is_active: 1 });
+    const list = [w(1, "one"), w(1, "one"), w(2, '<img src=x onerror="window.__pwned=1">'), w(3, "three"), { id: 4 }, { name: "no id" }];
+    api.forced.push({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ success: true, data: list }) });
+    await page.getByTestId("refresh").click();
+    await page.locator("tr[data-testid=row-4]").waitFor();
+    const rows = await page.locator("tr[data-testid^=row-]").evaluateAll((trs) => trs.map((tr) => [tr.dataset.testid, tr.querySelector("a").textContent]));
+    assert.deepEqual(rows, [["row-1", "one"], ["row-2", '<img src=x onerror="window.__pwned=1">'], ["row-3", "three"], ["row-4", ""]]);
+    assert.equal(await page.locator("tbody img, tbody script").count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.context().close();
+    await api.close();
+  }
+});

@@ -104,7 +104,7 @@ fn Shell() -> impl IntoView {
                     </span>
                 }
             })}
-            <button class="btn small refresh" on:click=move |_| panel.refresh() hidden=move || panel.is_sandbox()>"Refresh"</button>
+            <button class="btn small refresh" data-testid="refresh" on:click=move |_| panel.refresh() hidden=move || panel.is_sandbox()>"Refresh"</button>
         </header>
         {move || panel.notice.get().map(|n| view! { <p class="notice" role="status" data-testid="notice">{n}</p> })}
         <div class="layout">

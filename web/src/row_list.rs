@@ -110,7 +110,18 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
         // A new table (the page was rebuilt): nothing built belongs to it.
         *b = Built { body: Some(tbody.clone()), ..Built::default() };
     }
-    let keys: Vec<RowKey> = visible.iter().map(|r| RowKey::of(r, stamp)).collect();
+    // One row per key: a server listing the same webhook twice must not misalign the rows below.
+    let mut keys: Vec<RowKey> = Vec::with_capacity(visible.len());
+    let mut rows: Vec<&Row> = Vec::with_capacity(visible.len());
+    {
+        let mut seen = HashSet::with_capacity(visible.len());
+        for r in visible {
+            if seen.insert((r.id, &r.name, r.health, r.last_delivery, r.last_status, r.delete.is_ok())) {
+                keys.push(RowKey::of(r, stamp));
+                rows.push(r);
+            }
+        }
+    }
     let wanted: HashSet<&RowKey> = keys.iter().collect();
     // Removed one by one: measured cheaper than clearing the body and re-attaching the rows that
     // stay, or than hiding rows (style work for every hidden row in the next frame).
@@ -120,38 +131,36 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
         }
     }
 
-    // Every missing row in one parse.
+    // Every missing row in one parse, each element paired with its key.
     let mut html = String::new();
-    for (key, r) in keys.iter().zip(visible).filter(|(k, _)| !b.rows.contains_key(k)) {
+    let mut missing = Vec::new();
+    for (key, r) in keys.iter().zip(&rows).filter(|(k, _)| !b.rows.contains_key(k)) {
         let _ = write!(html, r#"<tr data-testid="row-{}">{}</tr>"#, key.id, row_cells(r, now, checked.contains(&key.id)));
+        missing.push(key);
     }
-    let fresh: Vec<Element> = if html.is_empty() { Vec::new() } else { parse_rows(&html) };
-    let empty_body = tbody.first_element_child().is_none();
-    let mut fresh = fresh.into_iter();
-    let mut cursor = tbody.first_element_child();
-    for key in &keys {
-        let tr = match b.rows.get(key) {
-            Some(tr) => tr.clone(),
-            None => match fresh.next() {
-                Some(tr) => {
-                    b.rows.insert(key.clone(), tr.clone());
-                    tr
-                }
-                None => continue, // the parser refused a row: show the rest
-            },
-        };
-        if empty_body {
-            continue; // attached below, in order
-        }
-        if cursor.as_ref() == Some(&tr) {
-            cursor = tr.next_element_sibling();
-        } else {
-            let _ = tbody.insert_before(&tr, cursor.as_ref().map(|c| c.unchecked_ref()));
+    if !missing.is_empty() {
+        for (key, tr) in missing.into_iter().zip(parse_rows(&html)) {
+            b.rows.insert(key.clone(), tr);
         }
     }
-    if empty_body {
-        for tr in keys.iter().filter_map(|k| b.rows.get(k)) {
+    // The parser refuses nothing (every value is escaped); a row it did refuse is left out.
+    let ordered = keys.iter().filter_map(|k| b.rows.get(k));
+    match tbody.first_element_child() {
+        // The first render, or back from an empty list: attach in order.
+        None => ordered.for_each(|tr| {
             let _ = tbody.append_child(tr);
+        }),
+        // Walk the attached rows: a row already in its place stays; any other is moved (or
+        // re-attached) before the cursor. A narrowing filter moves nothing.
+        Some(first) => {
+            let mut cursor = Some(first);
+            for tr in ordered {
+                if cursor.as_ref() == Some(tr) {
+                    cursor = tr.next_element_sibling();
+                } else {
+                    let _ = tbody.insert_before(tr, cursor.as_ref().map(|c| c.unchecked_ref()));
+                }
+            }
         }
     }
     b.attached = keys;
