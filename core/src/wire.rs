@@ -207,8 +207,10 @@ pub struct RemoteWebhook {
     /// May come back in clear: mask it wherever it is shown.
     pub http_auth_password: Option<String>,
     /// The object as received, for a raw-JSON view (not serialised again: it would repeat the fields).
+    /// Shared: lists of a thousand webhooks are handed around, and copying each object cost more
+    /// than decoding it.
     #[serde(skip)]
-    pub raw: Value,
+    pub raw: std::sync::Arc<Value>,
 }
 
 impl RemoteWebhook {
@@ -222,6 +224,22 @@ impl RemoteWebhook {
     /// assert!(w.add_time.is_some());
     /// ```
     pub fn from_json(v: &Value) -> Option<Self> {
+        Self::read(v).map(|w| RemoteWebhook { raw: std::sync::Arc::new(v.clone()), ..w })
+    }
+
+    /// [`from_json`](Self::from_json), keeping `v` itself as `raw` (no copy).
+    ///
+    /// ```
+    /// use pipedrive_webhooks::wire::RemoteWebhook;
+    /// let w = RemoteWebhook::from_value(serde_json::json!({"id": 7, "name": "x"})).unwrap();
+    /// assert_eq!((w.id, w.raw["name"].as_str()), (Some(7), Some("x")));
+    /// ```
+    pub fn from_value(v: Value) -> Option<Self> {
+        Self::read(&v).map(|w| RemoteWebhook { raw: std::sync::Arc::new(v), ..w })
+    }
+
+    /// The fields of `v`; `raw` left empty.
+    fn read(v: &Value) -> Option<Self> {
         let o = v.as_object()?;
         let id = |k: &str| o.get(k).and_then(as_u64);
         let text = |k: &str| o.get(k).and_then(as_text);
@@ -249,7 +267,7 @@ impl RemoteWebhook {
             webhook_type: text("type").map(|t| WebhookType::parse(&t)),
             http_auth_user: text("http_auth_user"),
             http_auth_password: text("http_auth_password"),
-            raw: v.clone(),
+            raw: Default::default(),
         })
     }
 }
@@ -396,10 +414,10 @@ fn parse_http_date(s: &str) -> Option<Millis> {
 /// Decodes `GET /webhooks`: the webhooks, or the error. `data: null` is an empty list; entries that
 /// are not objects are skipped.
 pub fn decode_list(r: &HttpResponse) -> Result<Vec<RemoteWebhook>, ApiError> {
-    let body = success_body(r)?;
-    match body.get("data") {
+    let mut body = success_body(r)?;
+    match body.get_mut("data").map(Value::take) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => Ok(items.iter().filter_map(RemoteWebhook::from_json).collect()),
+        Some(Value::Array(items)) => Ok(items.into_iter().filter_map(RemoteWebhook::from_value).collect()),
         Some(_) => Err(ApiError::UnexpectedResponse { status: r.status, detail: "data is not a list".into() }),
     }
 }

@@ -32,7 +32,7 @@ pub struct Row {
     pub auth_password: Option<String>,
     /// Sandbox only: the ban counter (R11).
     pub ban_counter: Option<u32>,
-    pub raw: serde_json::Value,
+    pub raw: std::sync::Arc<serde_json::Value>,
     /// Name, URL and event, lower-cased once: the text filter runs over every row per keystroke.
     pub search_text: String,
 }
@@ -93,7 +93,7 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
                 auth_user: w.http_auth_user.clone(),
                 auth_password: w.http_auth_password.clone(),
                 ban_counter: Some(e.delivery.ban_counter),
-                raw: webhook_json(w, &e.delivery),
+                raw: std::sync::Arc::new(webhook_json(w, &e.delivery)),
             })
         })
         .collect()

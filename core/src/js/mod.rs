@@ -264,7 +264,7 @@ pub fn decode_response(
 
 /// The webhook as received (Pipedrive's names), plus times in epoch ms and `active` as a boolean.
 fn remote_json(w: &RemoteWebhook) -> serde_json::Value {
-    let mut v = w.raw.clone();
+    let mut v = (*w.raw).clone();
     if let Some(o) = v.as_object_mut() {
         for (key, ms) in [("add_time_ms", w.add_time), ("last_delivery_time_ms", w.last_delivery_time)] {
             o.insert(key.into(), ms.map(serde_json::Value::from).unwrap_or(serde_json::Value::Null));
