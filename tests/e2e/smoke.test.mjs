@@ -32,6 +32,14 @@ test("the release build renders the sandbox and every page, with values from the
 
   await page.goBack();
   await page.getByTestId("webhooks-table").waitFor();
+  // A row's name links to its detail page, navigated in place (no reload: the marker survives).
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.locator("tr[data-testid=row-119] a").click();
+  await page.getByTestId("detail-health").waitFor();
+  assert.equal(new URL(page.url()).pathname, "/webhooks/119");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true);
+  await page.goBack();
+  await page.getByTestId("webhooks-table").waitFor();
   // Keyboard: `/` focuses search, `n` opens New webhook.
   await page.keyboard.press("/");
   assert.equal(await page.evaluate(() => document.activeElement?.id), "search");
