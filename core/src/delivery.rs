@@ -187,7 +187,7 @@ impl DeliveryState {
         }
         let deletion = self.deletion_due(p);
         if let Some(until) = self.banned_until.filter(|&u| u <= now) {
-            if deletion.map_or(true, |d| until <= d) {
+            if deletion.is_none_or(|d| until <= d) {
                 out.ban_ended_at = Some(until);
             }
             self.banned_until = None;

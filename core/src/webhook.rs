@@ -71,11 +71,12 @@ impl From<WebhookType> for String {
 /// assert_eq!(PayloadVersion::parse("1.0"), Some(PayloadVersion::V1));
 /// assert_eq!(PayloadVersion::V2.as_str(), "2.0");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PayloadVersion {
     #[serde(rename = "1.0")]
     V1,
     #[serde(rename = "2.0")]
+    #[default]
     V2,
 }
 
@@ -95,12 +96,6 @@ impl PayloadVersion {
             Self::V1 => "1.0",
             Self::V2 => "2.0",
         }
-    }
-}
-
-impl Default for PayloadVersion {
-    fn default() -> Self {
-        Self::V2
     }
 }
 

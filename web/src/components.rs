@@ -103,13 +103,11 @@ pub fn ConfirmDialog(
     }
 }
 
-/// A small padlock (drawn, so it needs no emoji font).
+/// A small padlock (drawn, so it needs no emoji font), as markup: the list's rows are HTML text.
+pub const LOCK_SVG: &str = r#"<svg width="12" height="14" viewBox="0 0 12 14" aria-hidden="true" class="lock-icon"><rect x="1" y="6" width="10" height="7" rx="1.5" fill="currentColor"/><path d="M3.5 6V4a2.5 2.5 0 0 1 5 0v2" stroke="currentColor" stroke-width="1.5" fill="none"/></svg>"#;
+
+/// The padlock as a view.
 #[component]
 pub fn LockIcon() -> impl IntoView {
-    view! {
-        <svg width="12" height="14" viewBox="0 0 12 14" aria-hidden="true" class="lock-icon">
-            <rect x="1" y="6" width="10" height="7" rx="1.5" fill="currentColor"/>
-            <path d="M3.5 6V4a2.5 2.5 0 0 1 5 0v2" stroke="currentColor" stroke-width="1.5" fill="none"/>
-        </svg>
-    }
+    view! { <span class="lock-svg" inner_html=LOCK_SVG></span> }
 }

@@ -6,15 +6,12 @@
 //! keyed Leptos view, and the table's one delegated listener handles the checkboxes and buttons
 //! (`data-select`, `data-delete`). Every value is escaped: names and URLs come from the network.
 
-use crate::components::{health_class_title, health_text, type_class};
+use crate::components::{health_class_title, health_text, type_class, LOCK_SVG};
 use crate::format::{absolute, relative};
 use crate::rows::Row;
 use html_escape::{encode_double_quoted_attribute_to_string as attr, encode_text_to_string as text};
 use pipedrive_webhooks::Millis;
 use std::fmt::Write;
-
-/// The padlock drawn where the caller may not delete (the `LockIcon` component, as text).
-const LOCK_SVG: &str = r#"<svg width="12" height="14" viewBox="0 0 12 14" aria-hidden="true" class="lock-icon"><rect x="1" y="6" width="10" height="7" rx="1.5" fill="currentColor"/><path d="M3.5 6V4a2.5 2.5 0 0 1 5 0v2" stroke="currentColor" stroke-width="1.5" fill="none"/></svg>"#;
 
 /// Middle-cut for long URLs; the full URL goes in the tooltip.
 pub fn cut_middle(s: &str, max: usize) -> String {
@@ -51,13 +48,13 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     let _ = write!(h, r#"<td class="wrap"><a href="/webhooks/{id}">"#);
     text(&r.name, &mut h);
     h.push_str("</a></td><td><code>");
-    text(&r.event(), &mut h);
+    text(r.event(), &mut h);
     h.push_str(r#"</code><span class="ver" title="Payload version">v"#);
     text(r.version.trim_end_matches(".0"), &mut h);
     h.push_str(r#"</span></td><td><code class="url" title=""#);
     attr(&r.url, &mut h);
     h.push_str(r#"">"#);
-    text(&cut_middle(&r.url, 24), &mut h);
+    text(cut_middle(&r.url, 24), &mut h);
     let _ = write!(h, r#"</code></td><td><span class="{}" data-testid="type-{id}">"#, type_class(&r.kind));
     text(r.kind.as_str(), &mut h);
     h.push_str(r#"</span></td><td class="muted col-owner" title=""#);
@@ -65,9 +62,9 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     h.push_str(r#"">"#);
     text(r.owner.split(" · ").next().unwrap_or_default(), &mut h);
     h.push_str(r#"</td><td title=""#);
-    attr(&r.last_delivery.map(absolute).unwrap_or_default(), &mut h);
+    attr(r.last_delivery.map(absolute).unwrap_or_default(), &mut h);
     h.push_str(r#"">"#);
-    text(&r.last_delivery.map(|t| relative(t, now)).unwrap_or_else(|| "never".into()), &mut h);
+    text(r.last_delivery.map(|t| relative(t, now)).unwrap_or_else(|| "never".into()), &mut h);
     if let Some(s) = r.last_status {
         let _ = write!(h, " · {s}");
     }
@@ -75,7 +72,7 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     let _ = write!(h, r#"</td><td><span class="{class}" title=""#);
     attr(&title, &mut h);
     let _ = write!(h, r#"" data-testid="health-{id}">"#);
-    text(&health_text(&r.health, now), &mut h);
+    text(health_text(&r.health, now), &mut h);
     h.push_str("</span></td><td>");
     if r.delete.is_ok() {
         let _ = write!(h, r#"<button class="btn small" data-testid="delete-{id}" data-delete="{id}" aria-label="Delete "#);

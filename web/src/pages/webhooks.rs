@@ -90,9 +90,9 @@ pub fn WebhooksPage() -> impl IntoView {
     let visible = Memo::new(move |_| {
         let now = panel.now();
         let (t, h, needle) = (type_filter.get(), health_filter.get(), needle(&text.get()));
-        let mut rows: Vec<SharedRow> = all_rows.get().into_iter().filter(|r| type_matches(&t, &r.kind) && health_matches(&h, &r, now) && r.matches_text(&needle)).collect();
+        let mut rows: Vec<SharedRow> = all_rows.get().into_iter().filter(|r| type_matches(&t, &r.kind) && health_matches(&h, r, now) && r.matches_text(&needle)).collect();
         match sort.get().as_str() {
-            "name" => rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+            "name" => rows.sort_by_key(|a| a.name.to_lowercase()),
             "event" => rows.sort_by_key(|r| r.event()),
             "last" => rows.sort_by_key(|r| std::cmp::Reverse(r.last_delivery)),
             "health" => rows.sort_by_key(|r| r.health.label()),
