@@ -51,19 +51,31 @@ async function renderTime(url, setup) {
   return { page, context, ms };
 }
 
-/** Mean ms per keystroke from the input event to the next frame, over the letters of `text`. */
+/**
+ * Per keystroke over the letters of `text`, two means: `work`, from the input event until the page has
+ * handled it (handlers, the effects they schedule, DOM changes, style and layout); `frame`, from the
+ * input event until the next frame has run. `frame` includes waiting for that frame: since each
+ * keystroke starts right after a frame, a keystroke that changes nothing measures one frame
+ * interval (~16.7 ms at 60 Hz), so the 16 ms budget is read against `work`.
+ */
 async function filterTime(page, selector, text) {
   return page.evaluate(async ({ selector, text }) => {
     const input = document.querySelector(selector);
-    let total = 0;
+    const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    let work = 0;
+    let frame = 0;
     for (let i = 1; i <= text.length; i++) {
+      await nextFrame();
       const t = performance.now();
       input.value = text.slice(0, i);
       input.dispatchEvent(new Event("input", { bubbles: true }));
-      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-      total += performance.now() - t;
+      await new Promise((r) => setTimeout(r, 0)); // effects run as microtasks before this task
+      document.body.offsetHeight; // style and layout, now
+      work += performance.now() - t;
+      await nextFrame();
+      frame += performance.now() - t;
     }
-    return total / text.length;
+    return { work: work / text.length, frame: frame / text.length };
   }, { selector, text });
 }
 
@@ -102,7 +114,9 @@ for (let run = 0; run < 3; run++) {
 const best = (xs) => Math.min(...xs);
 console.log(`panel rendering ${N} webhooks from a live API (headless Chromium, best of 3, from navigation start):`);
 console.log(`  panel ${best(results.panel).toFixed(0)} ms, plain-JS baseline ${best(results.baseline).toFixed(0)} ms → ratio ${(best(results.panel) / best(results.baseline)).toFixed(2)} (target ≤ 1.5)`);
-console.log(`  filter by text, per keystroke: panel ${best(results.panelFilter).toFixed(1)} ms, baseline ${best(results.baselineFilter).toFixed(1)} ms (target ≤ 16 ms)`);
+const bestOf = (xs, k) => Math.min(...xs.map((x) => x[k]));
+console.log(`  filter by text, work per keystroke (handlers, DOM, style, layout): panel ${bestOf(results.panelFilter, "work").toFixed(1)} ms, baseline ${bestOf(results.baselineFilter, "work").toFixed(1)} ms (target ≤ 16 ms)`);
+console.log(`  filter by text, keystroke to next frame (includes the wait for the frame): panel ${bestOf(results.panelFilter, "frame").toFixed(1)} ms, baseline ${bestOf(results.baselineFilter, "frame").toFixed(1)} ms`);
 console.log(`simulator page: 30 days at 1 event/s (2,592,000 events) simulated and charted in ${best(simTimes).toFixed(0)} ms (best of 3; target < 1000 ms)`);
 await browser.close();
 await panel.close();
