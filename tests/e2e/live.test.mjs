@@ -133,6 +133,12 @@ test("a hostile list: markup stays text, a duplicated webhook shows once, rows s
     assert.deepEqual(rows, [["row-1", "one"], ["row-2", '<img src=x onerror="window.__pwned=1">'], ["row-3", "three"], ["row-4", ""]]);
     assert.equal(await page.locator("tbody img, tbody script").count(), 0);
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    // The same webhooks again, one with another URL: that row shows it (rows are reused only when equal).
+    const moved = list.slice(0, 4).map((x) => (x.id === 3 ? { ...x, subscription_url: "https://moved.example/3" } : x));
+    api.forced.push({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ success: true, data: moved }) });
+    await page.getByTestId("refresh").click();
+    await page.locator("tr[data-testid=row-3] code.url[title='https://moved.example/3']").waitFor();
+    assert.equal(await page.locator("tr[data-testid^=row-]").count(), 3);
     assert.deepEqual(errors, []);
   } finally {
     await page.context().close();

@@ -6,32 +6,38 @@
 //! and re-attaches existing rows, and a row is rebuilt only when its content changes.
 
 use crate::row_html::row_cells;
-use crate::rows::{Row, SharedRow};
+use crate::rows::SharedRow;
 use crate::state::Panel;
 use leptos::prelude::*;
-use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::Millis;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-/// What a row shows: its element is reused while this stays the same.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A row as shown: its element is reused while the row is equal (every field, so any change the
+/// server makes shows) at the same sandbox clock.
+#[derive(Clone, PartialEq, Eq)]
 struct RowKey {
-    id: u64,
+    /// Compared by pointer first (the same row, as on a filter keystroke), then by content.
+    row: SharedRow,
     /// The sandbox clock (relative times move with it); 0 for live rows, whose times are fixed at load.
     stamp: Millis,
-    name: String,
-    health: Health,
-    last_delivery: Option<Millis>,
-    last_status: Option<u16>,
-    deletable: bool,
+}
+
+impl std::hash::Hash for RowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.row.id, self.stamp).hash(state);
+    }
 }
 
 impl RowKey {
-    fn of(r: &Row, stamp: Millis) -> Self {
-        RowKey { id: r.id, stamp, name: r.name.clone(), health: r.health, last_delivery: r.last_delivery, last_status: r.last_status, deletable: r.delete.is_ok() }
+    fn of(r: &SharedRow, stamp: Millis) -> Self {
+        RowKey { row: r.clone(), stamp }
+    }
+
+    fn id(&self) -> u64 {
+        self.row.id
     }
 }
 
@@ -79,7 +85,7 @@ pub fn RowList(
                 for (key, tr) in &b.rows {
                     if let Ok(Some(input)) = tr.query_selector("input[data-select]") {
                         if let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() {
-                            input.set_checked(chosen.contains(&key.id));
+                            input.set_checked(chosen.contains(&key.id()));
                         }
                     }
                 }
@@ -112,13 +118,12 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
     }
     // One row per key: a server listing the same webhook twice must not misalign the rows below.
     let mut keys: Vec<RowKey> = Vec::with_capacity(visible.len());
-    let mut rows: Vec<&Row> = Vec::with_capacity(visible.len());
     {
         let mut seen = HashSet::with_capacity(visible.len());
         for r in visible {
-            if seen.insert((r.id, &r.name, r.health, r.last_delivery, r.last_status, r.delete.is_ok())) {
-                keys.push(RowKey::of(r, stamp));
-                rows.push(r);
+            let key = RowKey::of(r, stamp);
+            if seen.insert(key.clone()) {
+                keys.push(key);
             }
         }
     }
@@ -134,8 +139,8 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
     // Every missing row in one parse, each element paired with its key.
     let mut html = String::new();
     let mut missing = Vec::new();
-    for (key, r) in keys.iter().zip(&rows).filter(|(k, _)| !b.rows.contains_key(k)) {
-        let _ = write!(html, r#"<tr data-testid="row-{}">{}</tr>"#, key.id, row_cells(r, now, checked.contains(&key.id)));
+    for key in keys.iter().filter(|k| !b.rows.contains_key(k)) {
+        let _ = write!(html, r#"<tr data-testid="row-{}">{}</tr>"#, key.id(), row_cells(&key.row, now, checked.contains(&key.id())));
         missing.push(key);
     }
     if !missing.is_empty() {
