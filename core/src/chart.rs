@@ -1,7 +1,7 @@
 //! A simulation's timeline folded into a fixed number of time buckets, for drawing: long runs are
 //! downsampled here (the summary never is), and ban windows and the deletion are kept exactly.
 
-use crate::policy::Millis;
+use crate::policy::{Millis, HOUR, MINUTE};
 use crate::simulator::{Change, TimelinePoint};
 use serde::{Deserialize, Serialize};
 
@@ -76,11 +76,59 @@ pub fn chart(timeline: &[TimelinePoint], start: Millis, end: Millis, n: usize) -
     Chart { start, end, buckets, bans, deleted_at }
 }
 
+const DAY: Millis = 24 * HOUR;
+
+/// Steps a time axis may use, shortest first.
+const TICK_STEPS: [Millis; 12] = [
+    5 * MINUTE,
+    15 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    3 * HOUR,
+    6 * HOUR,
+    12 * HOUR,
+    DAY,
+    2 * DAY,
+    7 * DAY,
+    14 * DAY,
+    30 * DAY,
+];
+
+/// Offsets from a chart's start for time-axis labels over `span_ms`: the shortest step from 5 minutes
+/// to 30 days that gives at most `max` ticks, starting at 0.
+///
+/// ```
+/// use pipedrive_webhooks::{chart::ticks, HOUR};
+/// assert_eq!(ticks(24 * HOUR, 8), (0..8).map(|i| i * 3 * HOUR).collect::<Vec<_>>());
+/// assert_eq!(ticks(0, 8), vec![0]);
+/// ```
+pub fn ticks(span_ms: Millis, max: usize) -> Vec<Millis> {
+    let max = max.max(1) as Millis;
+    let span = span_ms.max(0);
+    let count = |step: Millis| span / step + Millis::from(span % step != 0);
+    let step = TICK_STEPS.iter().copied().find(|s| count(*s) <= max).unwrap_or_else(|| span / max + 1);
+    (0..).map(|i| i * step).take_while(|t| *t < span.max(1)).take(max as usize).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::simulator::{simulate, Endpoint, Scenario, SimWebhook, Traffic};
     use crate::{Policy, HOUR, MINUTE};
+
+    #[test]
+    fn ticks_stay_within_the_span_and_the_count() {
+        for span in [0, 1, MINUTE, HOUR, 2 * HOUR, 24 * HOUR, 72 * HOUR, 7 * DAY, 30 * DAY, 365 * DAY, Millis::MAX / 2] {
+            for max in [1, 4, 8, 12] {
+                let t = ticks(span, max);
+                assert!(!t.is_empty() && t.len() <= max, "{span} {max}: {t:?}");
+                assert_eq!(t[0], 0);
+                assert!(t.windows(2).all(|w| w[1] > w[0]) && t.iter().all(|x| *x < span.max(1)), "{span} {max}: {t:?}");
+            }
+        }
+        assert_eq!(ticks(2 * HOUR, 8), (0..8).map(|i| i * 15 * MINUTE).collect::<Vec<_>>());
+        assert_eq!(ticks(30 * DAY, 8), vec![0, 7 * DAY, 14 * DAY, 21 * DAY, 28 * DAY]);
+    }
 
     #[test]
     fn keeps_ban_windows_exactly_and_counts_add_up_to_the_timeline() {

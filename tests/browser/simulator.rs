@@ -19,6 +19,12 @@ fn mount(path: &str, fresh: bool) -> (web_sys::HtmlElement, impl Drop) {
     remount_at(path)
 }
 
+/// The time axis' labels, left to right.
+fn axis_labels(root: &web_sys::Element) -> Vec<String> {
+    let ticks = root.query_selector_all("[data-testid=axis-tick]").unwrap();
+    (0..ticks.length()).map(|i| ticks.item(i).unwrap().text_content().unwrap().trim().to_string()).collect()
+}
+
 fn ban_starts(root: &web_sys::Element) -> Vec<Millis> {
     let rects = root.query_selector_all("[data-testid^=\"ban-\"]").unwrap();
     (0..rects.length()).map(|i| rects.item(i).unwrap().unchecked_into::<web_sys::Element>().get_attribute("data-from").unwrap().parse().unwrap()).collect()
@@ -58,6 +64,13 @@ async fn a_healthy_endpoint_and_a_short_outage_are_never_banned() {
     settle().await;
     assert!(ban_starts(&root).is_empty());
     assert_eq!((text_of(&root, "sum-bans"), text_of(&root, "sum-first")), ("0".to_string(), "1440".to_string()));
+    // The time axis: every 3 hours over 24.
+    assert_eq!(axis_labels(&root), ["0", "3 h", "6 h", "9 h", "12 h", "15 h", "18 h", "21 h"]);
+    drop(_app);
+    // Over 72 hours every 12: labels stay in hours, never rounded to the same day.
+    let (root, _app) = mount("/simulator?preset=healthy&rate=60&hours=72", false);
+    settle().await;
+    assert_eq!(axis_labels(&root), ["0", "12 h", "24 h", "36 h", "48 h", "60 h"]);
     drop(_app);
     // One event an hour, an outage from hour 1 to hour 5: 4 failed events, fewer than 10 (R11/R12).
     let (root, _app) = mount("/simulator?preset=outage&from=1&to=5&rate=1&hours=24", false);

@@ -36,3 +36,15 @@ pub fn relative(at: Millis, now: Millis) -> String {
         format!("in {}", span(at - now))
     }
 }
+
+/// A time-axis label: `at` (from the start) in the unit of the axis' `step`, so labels never round
+/// two ticks to the same text ("36 h", "48 h"; "7 d", "14 d"; "15 min", "30 min").
+pub fn axis_label(at: Millis, step: Millis) -> String {
+    const DAY: Millis = 24 * HOUR;
+    match at {
+        0 => "0".into(),
+        _ if step % DAY == 0 => format!("{} d", at / DAY),
+        _ if step % HOUR == 0 => format!("{} h", at / HOUR),
+        _ => format!("{} min", at / MINUTE),
+    }
+}

@@ -1,12 +1,12 @@
 //! What-if simulator: pick an endpoint behaviour, a rate and a duration; the core's simulator runs
 //! in wasm and the page shows when bans, lost events and the deletion would happen, and why.
 
-use crate::format::{absolute, span};
+use crate::format::{absolute, axis_label, span};
 use crate::rules_summary::RulesSummary;
 use crate::state::Panel;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use pipedrive_webhooks::chart::{chart, Chart};
+use pipedrive_webhooks::chart::{chart, ticks, Chart};
 use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::simulator::{simulate, Endpoint, Scenario, SimWebhook, Summary, Traffic};
 use pipedrive_webhooks::{Millis, Rule, HOUR};
@@ -207,6 +207,18 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
     view! {
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="Timeline of the simulated webhook" data-testid="sim-chart">
             <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"/>
+            // Time since the start along the axis (exact times are in the readout).
+            {let marks = ticks(c.end - c.start, 8);
+             let step = marks.get(1).copied().unwrap_or(HOUR);
+             marks.into_iter().map(move |t| {
+                let tx = x(c.start + t);
+                view! {
+                    <line class="tick" x1=tx x2=tx y1=h - pad y2=h - pad + 4.0/>
+                    <text class="tick-label" x=tx y=h - 6.0 text-anchor=if t == 0 { "start" } else { "middle" } data-testid="axis-tick">
+                        {axis_label(t, step)}
+                    </text>
+                }
+            }).collect_view()}
             {bans.into_iter().enumerate().map(|(i, (from, until))| {
                 let text = format!("{}: banned from {} to {} ({}): nothing is sent and events are lost; the counter restarts at 0 at the end.", Rule::R12.as_str(), absolute(from), absolute(until), span(until - from));
                 let t2 = text.clone();
