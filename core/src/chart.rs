@@ -1,7 +1,7 @@
 //! A simulation's timeline folded into a fixed number of time buckets, for drawing: long runs are
 //! downsampled here (the summary never is), and ban windows and the deletion are kept exactly.
 
-use crate::policy::{Millis, HOUR, MINUTE};
+use crate::policy::{Millis, DAY, HOUR, MINUTE};
 use crate::simulator::{Change, TimelinePoint};
 use serde::{Deserialize, Serialize};
 
@@ -75,8 +75,6 @@ pub fn chart(timeline: &[TimelinePoint], start: Millis, end: Millis, n: usize) -
     }
     Chart { start, end, buckets, bans, deleted_at }
 }
-
-const DAY: Millis = 24 * HOUR;
 
 /// Steps a time axis may use, shortest first.
 const TICK_STEPS: [Millis; 12] = [

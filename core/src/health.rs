@@ -2,7 +2,7 @@
 //! emulator) or only what Pipedrive's API returns (`is_active`, `last_http_status`).
 
 use crate::delivery::{DeliveryState, Standing};
-use crate::policy::{Millis, Policy, HOUR};
+use crate::policy::{Millis, Policy, DAY};
 use crate::wire::RemoteWebhook;
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +53,7 @@ impl Health {
 
     /// Failing and due for deletion within a day of `now` (the panel's "deletion due" filter).
     pub fn deletion_due_within_a_day(&self, now: Millis) -> bool {
-        matches!(self, Health::Failing { deletion_at: Some(at), .. } if *at - now < 24 * HOUR)
+        matches!(self, Health::Failing { deletion_at: Some(at), .. } if *at - now < DAY)
     }
 
     /// A word for filters and badges: healthy, failing, banned, deleted.

@@ -33,7 +33,7 @@ pub use delivery::{Admission, AttemptOutcome, DeliveryState, Next, Response, Rul
 pub use error::{ApiError, FieldMessage};
 pub use event::EventAction;
 pub use permission::{may_delete, may_see, Caller, DenyReason};
-pub use policy::{Millis, Policy, HOUR, MINUTE, SECOND};
+pub use policy::{Millis, Policy, DAY, HOUR, MINUTE, SECOND};
 pub use validation::{validate, Field, FieldError, NewWebhook, Problem, ValidWebhook, ValidationErrors, Warning, WarningCode};
 pub use webhook::{AppId, PayloadVersion, UserId, Webhook, WebhookId, WebhookType};
 

@@ -13,6 +13,8 @@ pub const SECOND: Millis = 1_000;
 pub const MINUTE: Millis = 60 * SECOND;
 /// One hour, in [`Millis`].
 pub const HOUR: Millis = 60 * MINUTE;
+/// One day, in [`Millis`].
+pub const DAY: Millis = 24 * HOUR;
 
 /// The numbers behind Pipedrive's webhook rules. Every rule reads them from here.
 ///

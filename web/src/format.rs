@@ -1,7 +1,7 @@
 //! Times for people: relative ("3 min ago", "in 5 h") with the absolute UTC time for a tooltip.
 
 use pipedrive_webhooks::time::format_iso;
-use pipedrive_webhooks::{Millis, HOUR, MINUTE, SECOND};
+use pipedrive_webhooks::{Millis, DAY, HOUR, MINUTE, SECOND};
 
 /// "2026-11-27 14:02 UTC".
 pub fn absolute(ms: Millis) -> String {
@@ -24,7 +24,7 @@ pub fn span(ms: Millis) -> String {
     } else if ms < 48 * HOUR {
         format!("{} h", ms / HOUR)
     } else {
-        format!("{} d", ms / (24 * HOUR))
+        format!("{} d", ms / DAY)
     }
 }
 
@@ -40,7 +40,6 @@ pub fn relative(at: Millis, now: Millis) -> String {
 /// A time-axis label: `at` (from the start) in the unit of the axis' `step`, so labels never round
 /// two ticks to the same text ("36 h", "48 h"; "7 d", "14 d"; "15 min", "30 min").
 pub fn axis_label(at: Millis, step: Millis) -> String {
-    const DAY: Millis = 24 * HOUR;
     match at {
         0 => "0".into(),
         _ if step % DAY == 0 => format!("{} d", at / DAY),

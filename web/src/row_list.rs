@@ -2,8 +2,8 @@
 //!
 //! Why not `<For>`: a thousand rows as Leptos views cost ~0.6 s of DOM calls across the wasm
 //! boundary, and one `innerHTML` per row still ~0.2 s; one parse for all new rows lets the browser
-//! build them natively. Rows are keyed by everything they show, so a filter keystroke only detaches
-//! and re-attaches existing rows, and a row is rebuilt only when its content changes.
+//! build them natively. A row's element is reused while the row is equal, so a filter keystroke only
+//! detaches and re-attaches existing rows, and a row is rebuilt only when its content changes.
 
 use crate::row_html::row_cells;
 use crate::rows::SharedRow;
@@ -118,16 +118,13 @@ fn reconcile(b: &mut Built, tbody: &Element, visible: &[SharedRow], all: &[Share
     }
     // One row per key: a server listing the same webhook twice must not misalign the rows below.
     let mut keys: Vec<RowKey> = Vec::with_capacity(visible.len());
-    {
-        let mut seen = HashSet::with_capacity(visible.len());
-        for r in visible {
-            let key = RowKey::of(r, stamp);
-            if seen.insert(key.clone()) {
-                keys.push(key);
-            }
+    let mut wanted: HashSet<RowKey> = HashSet::with_capacity(visible.len());
+    for r in visible {
+        let key = RowKey::of(r, stamp);
+        if wanted.insert(key.clone()) {
+            keys.push(key);
         }
     }
-    let wanted: HashSet<&RowKey> = keys.iter().collect();
     // Removed one by one: measured cheaper than clearing the body and re-attaching the rows that
     // stay, or than hiding rows (style work for every hidden row in the next frame).
     for key in b.attached.iter().filter(|k| !wanted.contains(k)) {
