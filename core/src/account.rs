@@ -102,12 +102,12 @@ pub struct Quota {
 pub struct Account {
     pub company_id: u64,
     pub policy: Policy,
-    users: BTreeMap<UserId, User>,
-    apps: BTreeMap<AppId, App>,
-    installs: BTreeSet<(AppId, UserId)>,
-    webhooks: BTreeMap<WebhookId, Entry>,
-    next_id: WebhookId,
-    removed: VecDeque<Removal>,
+    pub(crate) users: BTreeMap<UserId, User>,
+    pub(crate) apps: BTreeMap<AppId, App>,
+    pub(crate) installs: BTreeSet<(AppId, UserId)>,
+    pub(crate) webhooks: BTreeMap<WebhookId, Entry>,
+    pub(crate) next_id: WebhookId,
+    pub(crate) removed: VecDeque<Removal>,
 }
 
 impl Account {

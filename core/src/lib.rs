@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod json_read;
 pub mod payload;
 pub mod permission;
 pub mod policy;

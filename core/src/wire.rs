@@ -361,7 +361,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads `x-ratelimit-limit`, `-remaining`, `-reset` and `x-daily-requests-left`.
     pub fn from_response(r: &HttpResponse) -> Self {
-        let n = |name| r.header(name).and_then(|v| v.parse::<f64>().ok()).filter(|f| f.is_finite() && *f >= 0.0).map(|f| f.ceil() as u64);
+        let n = |name| r.header(name).and_then(seconds_as_ms).map(|ms| ms.div_ceil(1000));
         RateLimit {
             limit: n("x-ratelimit-limit"),
             remaining: n("x-ratelimit-remaining"),
@@ -379,6 +379,30 @@ impl RateLimit {
     }
 }
 
+/// A header's count of seconds (`"3"`, `"1.5"`) in whole milliseconds, saturating; `None` unless it
+/// is digits with at most one decimal point. Hand-parsed: `str::parse::<f64>` brings ~12 KB of
+/// float-parsing tables into every wasm that decodes responses.
+fn seconds_as_ms(v: &str) -> Option<u64> {
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let mut ms: u64 = 0;
+    for b in whole.bytes() {
+        ms = ms.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+    }
+    ms = ms.saturating_mul(1000);
+    for (scale, b) in [100, 10, 1].into_iter().zip(frac.bytes()) {
+        ms = ms.saturating_add(scale * u64::from(b - b'0'));
+    }
+    // Below a millisecond still counts as time to wait.
+    if frac.bytes().skip(3).any(|b| b != b'0') {
+        ms = ms.saturating_add(1);
+    }
+    Some(ms)
+}
+
 /// How long to wait before retrying a 429: `Retry-After` (seconds or an HTTP date, against `now`),
 /// else `x-ratelimit-reset`; `None` when neither says (back off exponentially then).
 ///
@@ -389,10 +413,8 @@ impl RateLimit {
 /// ```
 pub fn retry_wait_ms(r: &HttpResponse, now: Millis) -> Option<Millis> {
     if let Some(v) = r.header("retry-after") {
-        if let Ok(s) = v.parse::<f64>() {
-            if s.is_finite() && s >= 0.0 {
-                return Some((s * 1000.0).min(86_400_000.0) as Millis);
-            }
+        if let Some(ms) = seconds_as_ms(v) {
+            return Some(ms.min(86_400_000) as Millis);
         }
         if let Some(at) = parse_http_date(v) {
             return Some((at - now).clamp(0, 86_400_000));

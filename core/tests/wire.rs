@@ -122,6 +122,26 @@ fn rate_limit_headers_and_the_wait_after_a_429() {
 }
 
 #[test]
+fn header_seconds_may_be_fractional_and_never_wrap() {
+    let wait = |v: &str| retry_wait_ms(&resp(429, &h(&[("retry-after", v)]), b""), 0);
+    assert_eq!(wait("1.5"), Some(1_500));
+    assert_eq!(wait(" 3 "), Some(3_000), "header values are trimmed");
+    assert_eq!(wait("3."), Some(3_000));
+    assert_eq!(wait(".25"), Some(250));
+    assert_eq!(wait("0.0001"), Some(1), "a wait below 1 ms still waits");
+    assert_eq!(wait("99999999999999999999999"), Some(86_400_000), "capped at a day, not wrapped");
+    for bad in ["", ".", "-1", "1e3", "1.2.3", "NaN", "inf", "+2"] {
+        assert_eq!(wait(bad), None, "{bad:?}");
+    }
+    let reset = |v: &str| RateLimit::from_response(&resp(200, &h(&[("x-ratelimit-reset", v)]), b"")).reset_s;
+    assert_eq!(reset("2.1"), Some(3), "rounded up: waiting less would hit the limit again");
+    assert_eq!(reset("2"), Some(2));
+    assert_eq!(reset("-2"), None);
+    assert_eq!(ApiError::RateLimited { retry_after_ms: Some(1_250) }.to_string(), "rate limited: retry in 1.3 s");
+    assert_eq!(ApiError::RateLimited { retry_after_ms: Some(0) }.to_string(), "rate limited: retry in 0.0 s");
+}
+
+#[test]
 fn webhook_json_is_what_decoding_reads() {
     let w = Webhook::example();
     let mut d = DeliveryState::default();

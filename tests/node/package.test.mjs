@@ -117,6 +117,9 @@ test("Account answers like Pipedrive: R1, R2 (41st → 422), R5, R6, R7, R8 and 
   throwsCode(() => acct.list(me), "UNAUTHORIZED");
   assert.deepEqual(acct.removeApp(8, 11), [theirs.id], "R8");
   throwsCode(() => pw.Account.fromJSON("{nope"), "INVALID_INPUT");
+  const broken = JSON.parse(saved);
+  broken.webhooks[String(mine[1].id)].webhook.version = "3.0";
+  throwsCode(() => pw.Account.fromJSON(broken), "INVALID_INPUT", `webhooks.${mine[1].id}.webhook.version`);
   throwsCode(() => new pw.Account(-1), "INVALID_INPUT");
   throwsCode(() => acct.create({ kind: "robot" }, hook(), 0), "INVALID_INPUT");
   throwsCode(() => acct.delete(me, 1.5, 0), "INVALID_INPUT");
@@ -159,8 +162,11 @@ test("simulateDeliveries: a dead endpoint is banned as R11/R12 say; outcomes add
   assert.equal(s.deliveredFirstTry + s.deliveredAfterRetry + s.failedAllAttempts + s.lostDuringBan + s.droppedAfterDeletion, s.events);
   const healthy = pw.simulateSummary({ durationMs: 3600_000, webhooks: [{ endpoint: {}, traffic: { kind: "at", offsetsMs: [0, 1, 2] } }] });
   assert.equal(healthy.deliveredFirstTry, 3);
-  throwsCode(() => pw.simulateDeliveries({ webhooks: [] }), "INVALID_INPUT");
-  throwsCode(() => pw.simulateDeliveries({ durationMs: 1, webhooks: [{ endpoint: {}, traffic: { kind: "sometimes" } }] }), "INVALID_INPUT");
+  throwsCode(() => pw.simulateDeliveries({ webhooks: [] }), "INVALID_INPUT", "durationMs");
+  throwsCode(() => pw.simulateDeliveries({ durationMs: 1, webhooks: [{ endpoint: {}, traffic: { kind: "sometimes" } }] }), "INVALID_INPUT", "webhooks[0].traffic.kind");
+  // The error says where the bad value is and what was expected, not just that the shape is wrong.
+  const e = throwsCode(() => pw.simulateDeliveries({ durationMs: 1, webhooks: [{ endpoint: {}, traffic: { kind: "every", intervalMs: "60s" } }] }), "INVALID_INPUT", "webhooks[0].traffic.intervalMs");
+  assert.equal(e.message, "scenario: webhooks[0].traffic.intervalMs: expected a whole number, got a string");
 });
 
 test("decodeDelivery normalises v1 and v2 and names what is wrong", () => {

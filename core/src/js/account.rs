@@ -1,6 +1,6 @@
 //! `Account` for JS: the sandbox company, answering like Pipedrive's API.
 
-use super::convert::{api_error, error, from_js, millis, to_js, whole};
+use super::convert::{api_error, error, from_js, json_text, millis, read_tree, to_js, whole};
 use crate::account::{Account, App, User};
 use crate::delivery::Response;
 use crate::event::EventAction;
@@ -39,7 +39,7 @@ impl JsAccount {
     #[wasm_bindgen(js_name = fromJSON)]
     pub fn from_json(#[wasm_bindgen(unchecked_param_type = "string | object")] state: JsValue) -> Result<JsAccount, JsValue> {
         let inner = match state.as_string() {
-            Some(text) => serde_json::from_str(&text).map_err(|e| error("INVALID_INPUT", &format!("account state: {e}"), None))?,
+            Some(text) => read_tree(&json_text(&text, "account state")?, "account state")?,
             None => from_js(state, "account state")?,
         };
         Ok(JsAccount { inner })

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use js_sys::{Array, Error, Reflect};
-use serde::de::DeserializeOwned;
+use crate::json_read::ReadJson;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -24,20 +24,38 @@ pub fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &key.into(), value);
 }
 
-/// A JS value into a core type; a shape mismatch is an `INVALID_INPUT` error naming `what`.
+/// A JS value into a core type; a shape mismatch is an `INVALID_INPUT` error naming `what`, with
+/// the path to the bad value in `field` (`webhooks[0].traffic.intervalMs`).
 ///
-/// Values cross as JSON text (`JSON.stringify` → serde_json): one serde format for the whole
-/// package keeps the wasm small (a second format would duplicate every (de)serialiser).
-pub fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    let text = if value.is_undefined() {
-        "null".to_string()
-    } else {
-        js_sys::JSON::stringify(&value)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or_else(|| error("INVALID_INPUT", &format!("{what}: not JSON-serialisable (a BigInt, a function or a cycle?)"), None))?
-    };
-    serde_json::from_str(&text).map_err(|e| error("INVALID_INPUT", &format!("{what}: {}", describe(&e)), None))
+/// Values cross as JSON text (`JSON.stringify` → one `serde_json::Value` parser) and are read by
+/// [`ReadJson`], not serde's derives: one parser for the whole package keeps the wasm small.
+pub fn from_js<T: ReadJson>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    read_tree(&json_tree(value, what)?, what)
+}
+
+/// A core type read from a JSON tree, as [`from_js`] does.
+pub fn read_tree<T: ReadJson>(tree: &serde_json::Value, what: &str) -> Result<T, JsValue> {
+    T::read(tree).map_err(|e| {
+        let path = e.path();
+        error("INVALID_INPUT", &format!("{what}: {e}"), (!path.is_empty()).then_some(path.as_str()))
+    })
+}
+
+/// A JS value as a JSON tree (`undefined` is `null`).
+pub fn json_tree(value: JsValue, what: &str) -> Result<serde_json::Value, JsValue> {
+    if value.is_undefined() {
+        return Ok(serde_json::Value::Null);
+    }
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| error("INVALID_INPUT", &format!("{what}: not JSON-serialisable (a BigInt, a function or a cycle?)"), None))?;
+    json_text(&text, what)
+}
+
+/// JSON text as a tree; bad text is an `INVALID_INPUT` error naming `what`.
+pub fn json_text(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
+    serde_json::from_str(text).map_err(|e| error("INVALID_INPUT", &format!("{what}: {}", describe(&e)), None))
 }
 
 /// serde_json's message without its "at line 1 column N" suffix (the text is ours, not the caller's).
@@ -60,8 +78,13 @@ pub fn whole(n: f64, what: &str) -> Result<u64, JsValue> {
     if n.is_finite() && n.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&n) {
         Ok(n as u64)
     } else {
-        Err(error("INVALID_INPUT", &format!("{what} must be a whole number from 0 to 2^53-1, got {n}"), None))
+        Err(error("INVALID_INPUT", &format!("{what} must be a whole number from 0 to 2^53-1, got {}", js_number(n)), None))
     }
+}
+
+/// A number as JS writes it (`1.5`, `NaN`): Rust's float formatting would add ~15 KB to the wasm.
+fn js_number(n: f64) -> String {
+    js_sys::Number::from(n).to_string_with_radix(10).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
 /// A JS number that must be a time in ms (may be negative: before 1970).
@@ -69,7 +92,7 @@ pub fn millis(n: f64, what: &str) -> Result<i64, JsValue> {
     if n.is_finite() && n.fract() == 0.0 && n.abs() <= MAX_SAFE {
         Ok(n as i64)
     } else {
-        Err(error("INVALID_INPUT", &format!("{what} must be a whole number of milliseconds, got {n}"), None))
+        Err(error("INVALID_INPUT", &format!("{what} must be a whole number of milliseconds, got {}", js_number(n)), None))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::policy::Policy;
 use crate::validation::NewWebhook;
 use crate::wire::{self, ApiConfig, Auth, HttpResponse, RemoteWebhook};
 use convert::{api_error, bytes, error, from_js, headers, millis, to_js, whole};
-use serde::Deserialize;
+use crate::json_read::{unknown_kind, Fields, ReadError, ReadJson};
 use wasm_bindgen::prelude::*;
 
 pub use account::JsAccount;
@@ -146,8 +146,11 @@ pub fn plan_sync(
     #[wasm_bindgen(unchecked_param_type = "NewWebhook[]")] desired: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let current: Vec<serde_json::Value> = from_js(current, "current webhooks")?;
-    let current: Vec<RemoteWebhook> = current.iter().filter_map(RemoteWebhook::from_json).collect();
+    let current = match convert::json_tree(current, "current webhooks")? {
+        serde_json::Value::Array(items) => items,
+        other => return Err(error("INVALID_INPUT", &format!("current webhooks: expected an array, got {}", crate::json_read::kind_of(&other)), None)),
+    };
+    let current: Vec<RemoteWebhook> = current.into_iter().filter_map(RemoteWebhook::from_value).collect();
     let desired: Vec<NewWebhook> = from_js(desired, "desired webhooks")?;
     match crate::sync::plan_sync(&current, &desired, &policy_from(policy)?) {
         Ok(plan) => to_js(&plan),
@@ -161,20 +164,35 @@ pub fn plan_sync(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct ConfigInput {
     base_url: String,
     api_token: Option<String>,
     access_token: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+impl ReadJson for ConfigInput {
+    fn read(v: &serde_json::Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        Ok(ConfigInput { base_url: f.req("baseUrl")?, api_token: f.opt("apiToken")?, access_token: f.opt("accessToken")? })
+    }
+}
+
 enum Operation {
     List,
     Create { webhook: NewWebhook },
     Delete { id: f64 },
+}
+
+impl ReadJson for Operation {
+    fn read(v: &serde_json::Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        match f.kind()? {
+            "list" => Ok(Operation::List),
+            "create" => Ok(Operation::Create { webhook: f.req("webhook")? }),
+            "delete" => Ok(Operation::Delete { id: f.req("id")? }),
+            other => Err(unknown_kind(other, "\"list\", \"create\", \"delete\"")),
+        }
+    }
 }
 
 /// Builds a Pipedrive API request (sans-IO): you send it with `fetch`. The token goes in a header
@@ -214,12 +232,21 @@ pub fn build_request(
     Ok(out.into())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 enum OperationKind {
     List,
     Create,
     Delete,
+}
+
+impl ReadJson for OperationKind {
+    fn read(v: &serde_json::Value) -> Result<Self, ReadError> {
+        match v.as_str() {
+            Some("list") => Ok(OperationKind::List),
+            Some("create") => Ok(OperationKind::Create),
+            Some("delete") => Ok(OperationKind::Delete),
+            _ => Err(ReadError::new("expected \"list\", \"create\" or \"delete\"")),
+        }
+    }
 }
 
 /// Decodes a Pipedrive API response for `kind` ("list", "create", "delete"): the webhooks, the
