@@ -13,6 +13,7 @@ use crate::account::{Account, App, Entry, Removal, RemovalReason, User};
 use crate::delivery::{DeliveryState, Response};
 use crate::permission::Caller;
 use crate::policy::Policy;
+use crate::sandbox::{LogEntry, LogResult, PendingRetry, Sandbox};
 use crate::simulator::{Endpoint, Scenario, SimWebhook, Traffic, Window};
 use crate::validation::NewWebhook;
 use crate::webhook::{PayloadVersion, Webhook, WebhookType};
@@ -492,6 +493,69 @@ impl ReadJson for Account {
     }
 }
 
+impl ReadJson for LogResult {
+    fn read(v: &Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        match f.kind()? {
+            "status" => Ok(LogResult::Status { code: f.req("code")? }),
+            "timeout" => Ok(LogResult::Timeout),
+            "refused" => Ok(LogResult::Refused),
+            "lost" => Ok(LogResult::Lost { banned_until: f.req("bannedUntil")? }),
+            "dropped" => Ok(LogResult::Dropped),
+            other => Err(unknown_kind(other, "\"status\", \"timeout\", \"refused\", \"lost\", \"dropped\"")),
+        }
+    }
+}
+
+impl ReadJson for LogEntry {
+    fn read(v: &Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        Ok(LogEntry {
+            at: f.req("at")?,
+            webhook_id: f.req("webhookId")?,
+            event_id: f.req("eventId")?,
+            event: f.req("event")?,
+            attempt: f.req("attempt")?,
+            result: f.req("result")?,
+            duration_ms: f.req("durationMs")?,
+            success: f.req("success")?,
+            counted: f.req("counted")?,
+            counter: f.req("counter")?,
+            ban_until: f.opt("banUntil")?,
+        })
+    }
+}
+
+impl ReadJson for PendingRetry {
+    fn read(v: &Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        Ok(PendingRetry {
+            at: f.req("at")?,
+            seq: f.req("seq")?,
+            webhook_id: f.req("webhookId")?,
+            attempt: f.req("attempt")?,
+            event_id: f.req("eventId")?,
+            event: f.req("event")?,
+        })
+    }
+}
+
+impl ReadJson for Sandbox {
+    fn read(v: &Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        Ok(Sandbox {
+            account: f.req("account")?,
+            clock: f.req("clock")?,
+            endpoints: f.req("endpoints")?,
+            log: f.req("log")?,
+            pending: f.req("pending")?,
+            seq: f.req("seq")?,
+            next_event: f.req("nextEvent")?,
+            rng: f.req("rng")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,6 +590,18 @@ mod tests {
         let account = &sandbox.account;
         assert!(account.removed().next().is_some(), "the seed has failing webhooks that R13 deletes");
         agrees(account);
+        // And the sandbox around it: log lines of every kind, retries pending, custom endpoints.
+        let (id, action, object) = sandbox
+            .account
+            .entries()
+            .filter(|e| e.delivery.banned_until.is_none() && e.webhook.event_object != "*")
+            .find_map(|e| Some((e.webhook.id, crate::EventAction::parse(&e.webhook.event_action, e.webhook.version)?, e.webhook.event_object.clone())))
+            .unwrap();
+        sandbox.set_endpoint(id, Endpoint::failing(503));
+        assert!(sandbox.trigger(action, &object) > 0);
+        sandbox.advance(crate::SECOND);
+        assert!(sandbox.pending().next().is_some() && sandbox.log().next().is_some());
+        agrees(&sandbox);
         let mut custom = Account::new(7, Policy { ban_threshold: 3, retry_delays_ms: [1, 2, 3], ..Policy::default() });
         custom.add_app(App { id: 9, name: "Unlisted".into(), scopes: vec![], listed: false }).unwrap();
         agrees(&custom);

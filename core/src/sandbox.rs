@@ -53,13 +53,13 @@ pub struct LogEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PendingRetry {
-    at: Millis,
-    seq: u64,
-    webhook_id: WebhookId,
-    attempt: u8,
-    event_id: u64,
-    event: String,
+pub(crate) struct PendingRetry {
+    pub(crate) at: Millis,
+    pub(crate) seq: u64,
+    pub(crate) webhook_id: WebhookId,
+    pub(crate) attempt: u8,
+    pub(crate) event_id: u64,
+    pub(crate) event: String,
 }
 
 /// The sandbox: an [`Account`] plus a clock, endpoint behaviours and a delivery log.
@@ -77,12 +77,12 @@ struct PendingRetry {
 pub struct Sandbox {
     pub account: Account,
     pub clock: Millis,
-    endpoints: BTreeMap<WebhookId, Endpoint>,
-    log: VecDeque<LogEntry>,
-    pending: Vec<PendingRetry>,
-    seq: u64,
-    next_event: u64,
-    rng: u64,
+    pub(crate) endpoints: BTreeMap<WebhookId, Endpoint>,
+    pub(crate) log: VecDeque<LogEntry>,
+    pub(crate) pending: Vec<PendingRetry>,
+    pub(crate) seq: u64,
+    pub(crate) next_event: u64,
+    pub(crate) rng: u64,
 }
 
 impl Sandbox {

@@ -292,3 +292,31 @@ fn rules_summary_shows_the_policy_computed_by_the_core() {
     assert_eq!(text_of(&root, "ban"), "3 → 30 min");
     assert_eq!(text_of(&root, "deletion"), "72 h");
 }
+
+#[wasm_bindgen_test]
+async fn saved_connections_survive_a_restart_and_an_unreadable_save_falls_back_to_the_seed() {
+    let (root, app) = mount_at("/connections");
+    settle().await;
+    type_into(&root, "conn-label", "Acme staging");
+    type_into(&root, "conn-address", "http://127.0.0.1:9");
+    type_into(&root, "conn-token", "t0ken");
+    click(&root, "conn-add");
+    settle().await;
+    assert_eq!(text_of(&root, "connection"), "Acme staging · live");
+    drop(app);
+    // A restart reads the saved connection and which one was active.
+    let (root, app) = remount_at("/connections");
+    settle().await;
+    assert_eq!(text_of(&root, "connection"), "Acme staging · live");
+    assert!(text_of(&root, "connection-1").contains("http://127.0.0.1:9"), "{}", text_of(&root, "connection-1"));
+    drop(app);
+    // Saves this version cannot read (edited by hand, or from a future version) give the seeded
+    // sandbox and no connections rather than a blank page.
+    store("pw.sandbox", r#"{"account": 7}"#);
+    store("pw.connections", r#"[{"id": "one"}]"#);
+    store("pw.active", r#"{"Live": 1}"#);
+    let (root, _app) = remount_at("/");
+    settle().await;
+    assert_eq!(text_of(&root, "connection"), "Sandbox");
+    assert_eq!(text_of(&root, "quota-value"), "12 / 40");
+}

@@ -52,6 +52,11 @@ async fn r12_a_dead_endpoint_at_one_event_a_minute_is_banned_when_the_policy_say
     assert_eq!(text_of(&root, "sum-bans"), expected.len().to_string());
     assert_eq!(text_of(&root, "sum-events"), "120");
     assert_eq!(text_of(&root, "sum-first"), "0");
+    // The ban's box sits where it happens on the 2-hour axis (24 px padding, 912 px wide), to a
+    // tenth of a pixel: from 9 min + 1 ms, 30 min wide.
+    let ban = by_testid(&root, "ban-0");
+    assert_eq!(ban.get_attribute("x").as_deref(), Some("92.4"));
+    assert_eq!(ban.get_attribute("width").as_deref(), Some("228.0"));
     // Focusing a ban says which rule acts there.
     by_testid(&root, "ban-0").unchecked_into::<web_sys::SvgElement>().focus().unwrap();
     settle().await;

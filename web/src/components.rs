@@ -60,14 +60,14 @@ pub fn HealthBadge(health: Health, now: Millis, #[prop(into)] testid: String) ->
 /// "27 / 40" with a bar (R2).
 #[component]
 pub fn QuotaMeter(quota: Quota, #[prop(into)] label: String) -> impl IntoView {
-    let pct = (quota.used as f64 / quota.limit.max(1) as f64 * 100.0).min(100.0);
-    let class = if quota.used >= quota.limit { "meter full" } else if pct >= 80.0 { "meter high" } else { "meter" };
+    let pct = (u64::from(quota.used) * 100 / u64::from(quota.limit.max(1))).min(100);
+    let class = if quota.used >= quota.limit { "meter full" } else if pct >= 80 { "meter high" } else { "meter" };
     view! {
         <div class="quota" data-testid="quota">
             <span class="quota-label">{label}</span>
             <span class="quota-value" data-testid="quota-value">{format!("{} / {}", quota.used, quota.limit)}</span>
             <span class=class role="meter" aria-valuemin="0" aria-valuemax=quota.limit aria-valuenow=quota.used>
-                <span class="meter-fill" style=format!("width: {pct:.0}%")></span>
+                <span class="meter-fill" style=format!("width: {pct}%")></span>
             </span>
         </div>
     }

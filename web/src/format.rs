@@ -47,3 +47,14 @@ pub fn axis_label(at: Millis, step: Millis) -> String {
         _ => format!("{} min", at / MINUTE),
     }
 }
+
+/// A number with one decimal (`12.5`, `-3.0`), for SVG coordinates and percentages.
+///
+/// Integer arithmetic, not `{:.1}`: Rust's float printing would add ~5 KB brotli to the panel.
+pub fn tenths(x: f64) -> String {
+    // The cast saturates (and NaN becomes 0), so no input can panic.
+    let t = (x * 10.0).round() as i64;
+    let sign = if t < 0 { "-" } else { "" };
+    let t = t.unsigned_abs();
+    format!("{sign}{}.{}", t / 10, t % 10)
+}

@@ -7,8 +7,9 @@ use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use leptos::prelude::*;
 use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::wire::{ApiConfig, Auth, RateLimit, RemoteWebhook};
+use pipedrive_webhooks::json_read::{Fields, ReadError, ReadJson};
 use pipedrive_webhooks::{ApiError, Caller, Millis, NewWebhook, Policy, Quota, UserId, WebhookId, WebhookType};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 const SANDBOX_KEY: &str = "pw.sandbox";
 const CONNECTIONS_KEY: &str = "pw.connections";
@@ -17,7 +18,7 @@ const ACTIVE_KEY: &str = "pw.active";
 const RATE_LIMIT_RETRIES: u32 = 3;
 
 /// A saved live connection. Its token is stored apart (see [`token_key`]), never in this record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SavedConnection {
     pub id: u32,
     pub label: String,
@@ -33,10 +34,35 @@ fn token_key(id: u32) -> String {
 }
 
 /// Which connection the panel shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Active {
     Sandbox,
     Live(u32),
+}
+
+/// What this browser saved under `key`, when it is there and reads as a `T`.
+///
+/// Read with the core's [`ReadJson`] rather than serde's derives: one JSON parser for every
+/// saved type keeps the wasm smaller (a derived reader per type cost ~10 KB brotli).
+fn stored<T: ReadJson>(key: &str) -> Option<T> {
+    LocalStorage::get::<serde_json::Value>(key).ok().and_then(|v| T::read(&v).ok())
+}
+
+impl ReadJson for SavedConnection {
+    fn read(v: &serde_json::Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        Ok(SavedConnection { id: f.req("id")?, label: f.req("label")?, base_url: f.req("base_url")?, oauth: f.req("oauth")?, remember: f.req("remember")? })
+    }
+}
+
+/// serde's form of the enum: `"Sandbox"` or `{ "Live": id }`.
+impl ReadJson for Active {
+    fn read(v: &serde_json::Value) -> Result<Self, ReadError> {
+        match v {
+            serde_json::Value::String(s) if s == "Sandbox" => Ok(Active::Sandbox),
+            _ => Ok(Active::Live(Fields::of(v)?.req("Live")?)),
+        }
+    }
 }
 
 /// What the live API last gave.
@@ -66,10 +92,10 @@ impl Panel {
     /// Restores what this browser saved; a fresh sandbox when there is none (or it is unreadable).
     pub fn load() -> Panel {
         let now = js_sys::Date::now() as Millis;
-        let sandbox = LocalStorage::get::<Sandbox>(SANDBOX_KEY).unwrap_or_else(|_| Sandbox::seeded(now));
-        let connections: Vec<SavedConnection> = LocalStorage::get(CONNECTIONS_KEY).unwrap_or_default();
-        let active = match LocalStorage::get::<Active>(ACTIVE_KEY) {
-            Ok(Active::Live(id)) if connections.iter().any(|c| c.id == id) => Active::Live(id),
+        let sandbox = stored::<Sandbox>(SANDBOX_KEY).unwrap_or_else(|| Sandbox::seeded(now));
+        let connections: Vec<SavedConnection> = stored(CONNECTIONS_KEY).unwrap_or_default();
+        let active = match stored::<Active>(ACTIVE_KEY) {
+            Some(Active::Live(id)) if connections.iter().any(|c| c.id == id) => Active::Live(id),
             _ => Active::Sandbox,
         };
         let panel = Panel {
@@ -85,7 +111,8 @@ impl Panel {
         Effect::new(move |_| panel.connections.with(|c| LocalStorage::set(CONNECTIONS_KEY, c).ok()));
         Effect::new(move |_| LocalStorage::set(ACTIVE_KEY, panel.active.get()).ok());
         if active != Active::Sandbox {
-            panel.refresh();
+            // Not inside a view: reading the signals here subscribes nothing.
+            untrack(|| panel.refresh());
         }
         panel
     }
@@ -182,7 +209,7 @@ impl Panel {
                     tries += 1;
                     // Without a hint, back off exponentially: 1 s, 2 s, 4 s.
                     let wait = retry_after_ms.unwrap_or(1_000 << (tries - 1)).clamp(0, 60_000);
-                    self.notice.set(Some(format!("Rate limited by the API: retrying in {:.1} s (attempt {tries} of {RATE_LIMIT_RETRIES})", wait as f64 / 1000.0)));
+                    self.notice.set(Some(format!("Rate limited by the API: retrying in {} s (attempt {tries} of {RATE_LIMIT_RETRIES})", crate::format::tenths(wait as f64 / 1000.0))));
                     gloo_timers::future::TimeoutFuture::new(wait as u32).await;
                     self.notice.set(None);
                 }

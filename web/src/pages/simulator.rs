@@ -1,7 +1,7 @@
 //! What-if simulator: pick an endpoint behaviour, a rate and a duration; the core's simulator runs
 //! in wasm and the page shows when bans, lost events and the deletion would happen, and why.
 
-use crate::format::{absolute, axis_label, span};
+use crate::format::{absolute, axis_label, span, tenths};
 use crate::rules_summary::RulesSummary;
 use crate::state::Panel;
 use leptos::prelude::*;
@@ -202,19 +202,19 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
     let bw = (w - 2.0 * pad) / c.buckets.len().max(1) as f64;
     let max = c.buckets.iter().map(|b| b.first_try_failures + b.lost + b.retries_failed + b.retries_succeeded).max().unwrap_or(0).max(1) as f64;
     let y_counter = move |n: u32| h - pad - f64::from(n.min(10)) / 10.0 * (h - 2.0 * pad);
-    let counter_path: String = c.buckets.iter().enumerate().map(|(i, b)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, pad + (i as f64 + 0.5) * bw, y_counter(b.counter))).collect();
+    let counter_path: String = c.buckets.iter().enumerate().map(|(i, b)| format!("{}{},{}", if i == 0 { "M" } else { " L" }, tenths(pad + (i as f64 + 0.5) * bw), tenths(y_counter(b.counter)))).collect();
     let bans = c.bans.clone();
     view! {
-        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="Timeline of the simulated webhook" data-testid="sim-chart">
-            <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"/>
+        <svg class="chart" viewBox=format!("0 0 {} {}", w as u32, h as u32) role="img" aria-label="Timeline of the simulated webhook" data-testid="sim-chart">
+            <line x1=tenths(pad) y1=tenths(h - pad) x2=tenths(w - pad) y2=tenths(h - pad) class="axis"/>
             // Time since the start along the axis (exact times are in the readout).
             {let marks = ticks(c.end - c.start, 8);
              let step = marks.get(1).copied().unwrap_or(HOUR);
              marks.into_iter().map(move |t| {
                 let tx = x(c.start + t);
                 view! {
-                    <line class="tick" x1=tx x2=tx y1=h - pad y2=h - pad + 4.0/>
-                    <text class="tick-label" x=tx y=h - 6.0 text-anchor=if t == 0 { "start" } else { "middle" } data-testid="axis-tick">
+                    <line class="tick" x1=tenths(tx) x2=tenths(tx) y1=tenths(h - pad) y2=tenths(h - pad + 4.0)/>
+                    <text class="tick-label" x=tenths(tx) y=tenths(h - 6.0) text-anchor=if t == 0 { "start" } else { "middle" } data-testid="axis-tick">
                         {axis_label(t, step)}
                     </text>
                 }
@@ -223,7 +223,7 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
                 let text = format!("{}: banned from {} to {} ({}): nothing is sent and events are lost; the counter restarts at 0 at the end.", Rule::R12.as_str(), absolute(from), absolute(until), span(until - from));
                 let t2 = text.clone();
                 view! {
-                    <rect class="ban" x=x(from) y=pad width=(x(until.min(c.end)) - x(from)).max(1.0) height=h - 2.0 * pad tabindex="0"
+                    <rect class="ban" x=tenths(x(from)) y=tenths(pad) width=tenths((x(until.min(c.end)) - x(from)).max(1.0)) height=tenths(h - 2.0 * pad) tabindex="0"
                         data-testid=format!("ban-{i}") data-from=from.to_string() data-until=until.to_string()
                         on:mouseenter=move |_| readout.set(text.clone()) on:focus=move |_| readout.set(t2.clone())>
                         <title>{format!("R12: banned until {}", absolute(until))}</title>
@@ -243,11 +243,11 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
                 let t2 = text.clone();
                 view! {
                     <g class="bucket" tabindex="-1" on:mouseenter=move |_| readout.set(text.clone()) on:focus=move |_| readout.set(t2.clone())>
-                        <rect class="hit" x=x0 y=pad width=bw height=h - 2.0 * pad/>
-                        <rect class="fail" x=x0 y=base - first_h width=(bw - 1.0).max(0.5) height=first_h/>
-                        <rect class="retry-fail" x=x0 y=base - first_h - retry_fail_h width=(bw - 1.0).max(0.5) height=retry_fail_h/>
-                        <rect class="retry-ok" x=x0 y=base - first_h - retry_fail_h - retry_ok_h width=(bw - 1.0).max(0.5) height=retry_ok_h/>
-                        <rect class="lost" x=x0 y=base - first_h - retry_fail_h - retry_ok_h - lost_h width=(bw - 1.0).max(0.5) height=lost_h/>
+                        <rect class="hit" x=tenths(x0) y=tenths(pad) width=tenths(bw) height=tenths(h - 2.0 * pad)/>
+                        <rect class="fail" x=tenths(x0) y=tenths(base - first_h) width=tenths((bw - 1.0).max(0.5)) height=tenths(first_h)/>
+                        <rect class="retry-fail" x=tenths(x0) y=tenths(base - first_h - retry_fail_h) width=tenths((bw - 1.0).max(0.5)) height=tenths(retry_fail_h)/>
+                        <rect class="retry-ok" x=tenths(x0) y=tenths(base - first_h - retry_fail_h - retry_ok_h) width=tenths((bw - 1.0).max(0.5)) height=tenths(retry_ok_h)/>
+                        <rect class="lost" x=tenths(x0) y=tenths(base - first_h - retry_fail_h - retry_ok_h - lost_h) width=tenths((bw - 1.0).max(0.5)) height=tenths(lost_h)/>
                     </g>
                 }
             }).collect_view()}
@@ -256,7 +256,7 @@ fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
                 let text = format!("R13: deleted at {} after 72 hours without a successful delivery; later events are dropped.", absolute(at));
                 let t2 = text.clone();
                 view! {
-                    <line class="deleted" x1=x(at) x2=x(at) y1=pad y2=h - pad tabindex="0" data-testid="deletion"
+                    <line class="deleted" x1=tenths(x(at)) x2=tenths(x(at)) y1=tenths(pad) y2=tenths(h - pad) tabindex="0" data-testid="deletion"
                         on:mouseenter=move |_| readout.set(text.clone()) on:focus=move |_| readout.set(t2.clone())/>
                 }
             })}
