@@ -253,6 +253,7 @@ export type ErrorCode =
 /** Every function throws this: an `Error` with a stable `code`. */
 export interface PipedriveWebhooksError extends Error {
   code: ErrorCode;
+  /** The form field (`INVALID_FIELD`), or the path to a bad input value (`INVALID_INPUT`: `webhooks[0].traffic.intervalMs`). */
   field?: string;
   status?: number;
   errors?: Array<FieldError | { field: string; message: string }>;
