@@ -320,3 +320,51 @@ async fn saved_connections_survive_a_restart_and_an_unreadable_save_falls_back_t
     assert_eq!(text_of(&root, "connection"), "Sandbox");
     assert_eq!(text_of(&root, "quota-value"), "12 / 40");
 }
+
+/// The rows' cells in column `n` (1-based), in the order shown.
+fn column(root: &Element, n: u32, attr: Option<&str>) -> Vec<String> {
+    let cells = root.query_selector_all(&format!("tr[data-testid^=\"row-\"] td:nth-child({n})")).unwrap();
+    (0..cells.length())
+        .map(|i| {
+            let cell: Element = cells.item(i).unwrap().unchecked_into();
+            match attr {
+                Some(a) => cell.get_attribute(a).unwrap_or_default(),
+                None => cell.text_content().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn column_headers_sort_the_rows_and_say_which_column_orders_them() {
+    let (root, _app) = mount_at("/");
+    settle().await;
+    let header = |col: &str| by_testid(&root, &format!("sort-{col}")).parent_element().unwrap().get_attribute("aria-sort").unwrap();
+    let by_id = column(&root, 2, None);
+    assert_eq!(header("name"), "none");
+
+    click(&root, "sort-name");
+    settle().await;
+    let names = column(&root, 2, None);
+    let mut expected = by_id.clone();
+    expected.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, expected, "names A to Z, ignoring case");
+    assert_ne!(names, by_id, "the seed's id order is not already alphabetical");
+    assert_eq!(header("name"), "ascending");
+
+    click(&root, "sort-event");
+    settle().await;
+    let events = column(&root, 3, None);
+    assert!(events.windows(2).all(|w| w[0] <= w[1]), "{events:?}");
+    assert_eq!((header("name").as_str(), header("event").as_str()), ("none", "ascending"));
+
+    // Newest delivery first (the cell's title is the absolute time); never-delivered ones last.
+    click(&root, "sort-last");
+    settle().await;
+    let times = column(&root, 7, Some("title"));
+    let delivered: Vec<&String> = times.iter().take_while(|t| !t.is_empty()).collect();
+    assert!(delivered.len() > 1 && delivered.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    assert!(times[delivered.len()..].iter().all(String::is_empty), "{times:?}");
+    assert_eq!(header("last"), "descending");
+    wait_until("the sort in the URL", || location().contains("sort=last")).await;
+}
