@@ -477,10 +477,12 @@ impl ReadJson for Removal {
     }
 }
 
+/// Also checks what the account relies on and a hand-edited state may break: each webhook is
+/// filed under its own id, and `next_id` is above every id (else a create would overwrite one).
 impl ReadJson for Account {
     fn read(v: &Value) -> Result<Self, ReadError> {
         let f = Fields::of(v)?;
-        Ok(Account {
+        let account = Account {
             company_id: f.req("company_id")?,
             policy: f.req("policy")?,
             users: f.req("users")?,
@@ -489,7 +491,17 @@ impl ReadJson for Account {
             webhooks: f.req("webhooks")?,
             next_id: f.req("next_id")?,
             removed: f.req("removed")?,
-        })
+        };
+        for (key, entry) in &account.webhooks {
+            if entry.webhook.id != *key {
+                let e = ReadError::new(format!("is {}, but the webhook is filed under {key}", entry.webhook.id));
+                return Err(e.in_key("id").in_key("webhook").in_key(&key.to_string()).in_key("webhooks"));
+            }
+        }
+        if account.webhooks.keys().next_back().is_some_and(|&last| account.next_id <= last) {
+            return Err(ReadError::new("must be above every webhook id").in_key("next_id"));
+        }
+        Ok(account)
     }
 }
 
@@ -650,6 +662,18 @@ mod tests {
         assert_eq!(error::<Scenario>(json!({ "durationMs": 1.5, "webhooks": [] })), "durationMs: expected a whole number, got a fractional or huge number");
         let mut state = serde_json::to_value(Account::new(1, Policy::default())).unwrap();
         state["users"] = json!({ "x": { "id": 1, "name": "a", "isAdmin": false } });
-        assert_eq!(error::<Account>(state), "users.x: expected a whole-number key");
+        assert_eq!(error::<Account>(state.clone()), "users.x: expected a whole-number key");
+        // A hand-edited state that would make a create overwrite a webhook is refused.
+        let mut one = Account::new(1, Policy::default());
+        one.add_user(User { id: 1, name: "a".into(), is_admin: true }).unwrap();
+        one.insert_existing(crate::Webhook { owner_id: 1, user_id: 1, app_id: None, ..crate::Webhook::example() }, DeliveryState::default()).unwrap();
+        let good = serde_json::to_value(&one).unwrap();
+        assert_eq!(Account::read(&good).unwrap(), one);
+        let mut moved = good.clone();
+        moved["webhooks"] = json!({ "2": good["webhooks"]["1"].clone() });
+        assert_eq!(error::<Account>(moved), "webhooks.2.webhook.id: is 1, but the webhook is filed under 2");
+        let mut behind = good;
+        behind["next_id"] = json!(1);
+        assert_eq!(error::<Account>(behind), "next_id: must be above every webhook id");
     }
 }

@@ -199,3 +199,56 @@ proptest! {
         }
     }
 }
+
+/// Any JSON tree, weighted towards the keys and tags the readers look for, so mutations reach deep.
+fn json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let key = prop_oneof![
+        Just("kind".to_string()),
+        Just("durationMs".to_string()),
+        Just("webhooks".to_string()),
+        Just("traffic".to_string()),
+        Just("endpoint".to_string()),
+        Just("users".to_string()),
+        Just("1".to_string()),
+        "[a-zA-Z_]{1,12}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        prop_oneof![Just("every".to_string()), Just("app".to_string()), Just("2.0".to_string()), ".{0,20}"].prop_map(Value::String),
+    ];
+    leaf.prop_recursive(6, 64, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The JS package reads every input through these: hostile trees give errors, never panics,
+    /// and an error always says what was expected.
+    #[test]
+    fn json_readers_never_panic(v in json()) {
+        use pipedrive_webhooks::json_read::ReadJson;
+        fn check<T: ReadJson>(v: &serde_json::Value) {
+            if let Err(e) = T::read(v) {
+                assert!(!e.to_string().is_empty());
+            }
+        }
+        check::<Scenario>(&v);
+        check::<Account>(&v);
+        check::<sandbox::Sandbox>(&v);
+        check::<NewWebhook>(&v);
+        check::<Policy>(&v);
+        check::<Caller>(&v);
+        check::<Response>(&v);
+        check::<App>(&v);
+    }
+}

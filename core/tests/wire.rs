@@ -144,9 +144,7 @@ fn header_seconds_may_be_fractional_and_never_wrap() {
 #[test]
 fn webhook_json_is_what_decoding_reads() {
     let w = Webhook::example();
-    let mut d = DeliveryState::default();
-    d.last_attempt_at = Some(w.add_time + 5_000);
-    d.last_status = Some(204);
+    let d = DeliveryState { last_attempt_at: Some(w.add_time + 5_000), last_status: Some(204), ..DeliveryState::default() };
     let v = webhook_json(&w, &d);
     let back = RemoteWebhook::from_json(&v).unwrap();
     assert_eq!(back.id, Some(w.id));
