@@ -186,7 +186,8 @@ impl Panel {
     }
 
     fn api(&self) -> Result<ApiConfig, LiveError> {
-        let conn = self.live_connection().ok_or(LiveError::MissingToken)?;
+        // Runs in a spawned task, where nothing tracks reads.
+        let conn = untrack(|| self.live_connection()).ok_or(LiveError::MissingToken)?;
         let key = token_key(conn.id);
         let token: String = SessionStorage::get(&key).or_else(|_| LocalStorage::get(&key)).map_err(|_| LiveError::MissingToken)?;
         let auth = if conn.oauth { Auth::Bearer(token) } else { Auth::ApiToken(token) };
@@ -220,7 +221,7 @@ impl Panel {
 
     /// Reloads the live list (no-op in the sandbox, which is always current).
     pub fn refresh(&self) {
-        if self.is_sandbox() {
+        if untrack(|| self.is_sandbox()) {
             return;
         }
         let panel = *self;
@@ -237,8 +238,9 @@ impl Panel {
 
     /// Creates a webhook on the active connection; returns its id.
     pub async fn create(&self, input: NewWebhook) -> Result<Option<WebhookId>, LiveError> {
-        if self.is_sandbox() {
-            let caller = self.sandbox_caller();
+        // Actions run in spawned tasks, where nothing tracks reads: read untracked.
+        if untrack(|| self.is_sandbox()) {
+            let caller = untrack(|| self.sandbox_caller());
             let mut result = Err(LiveError::MissingToken);
             self.sandbox.update(|s| result = s.account.create(&caller, &input, s.clock).map(|w| Some(w.id)).map_err(LiveError::Api));
             return result;
@@ -253,8 +255,8 @@ impl Panel {
 
     /// Deletes webhook `id` on the active connection.
     pub async fn delete(&self, id: WebhookId) -> Result<(), LiveError> {
-        if self.is_sandbox() {
-            let caller = self.sandbox_caller();
+        if untrack(|| self.is_sandbox()) {
+            let caller = untrack(|| self.sandbox_caller());
             let mut result = Ok(());
             self.sandbox.update(|s| result = s.account.delete(&caller, id, s.clock).map(|_| ()).map_err(LiveError::Api));
             return result;
