@@ -101,7 +101,8 @@ pub fn SimulatorPage() -> impl IntoView {
     let query = use_query_map();
     let mut initial = WhatIf::from_query(|k| query.with_untracked(|q| q.get(k)));
     let webhook = query.with_untracked(|q| q.get("webhook")).and_then(|v| v.parse::<u64>().ok());
-    if let Some((preset, pct)) = webhook.and_then(|id| preset_for(&panel, id)) {
+    // Read once when the page opens (untracked): the form then belongs to the user.
+    if let Some((preset, pct)) = webhook.and_then(|id| untrack(|| preset_for(&panel, id))) {
         initial.preset = preset;
         initial.pct = pct;
     }
@@ -118,7 +119,7 @@ pub fn SimulatorPage() -> impl IntoView {
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("/simulator?{q}")));
         }
     });
-    let start = panel.now();
+    let start = untrack(|| panel.now());
     let result = Memo::new(move |_| {
         let w = what.get();
         let sc = w.scenario(start);
