@@ -232,6 +232,14 @@ impl<T: ReadJson> ReadJson for BTreeMap<u64, T> {
 pub struct Fields<'a>(&'a Map<String, Value>);
 
 impl<'a> Fields<'a> {
+    /// The fields of `v`, which must be an object.
+    ///
+    /// ```
+    /// use pipedrive_webhooks::json_read::Fields;
+    /// let v = serde_json::json!({ "id": 7 });
+    /// assert_eq!(Fields::of(&v).unwrap().req::<u64>("id"), Ok(7));
+    /// assert_eq!(Fields::of(&v).unwrap().or::<u32>("limit", 40), Ok(40));
+    /// ```
     pub fn of(v: &'a Value) -> Result<Self, ReadError> {
         v.as_object().map(Fields).ok_or_else(|| expected("an object", v))
     }
