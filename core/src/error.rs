@@ -41,7 +41,7 @@ pub enum ApiError {
     #[error("limit reached: {message}")]
     LimitReached { limit: u32, message: String },
     /// 429: too many requests; wait this long before retrying.
-    #[error("rate limited: {}", .retry_after_ms.map(|ms| format!("retry in {} s", tenths(ms))).unwrap_or_else(|| "retry later, backing off".into()))]
+    #[error("rate limited: {}", .retry_after_ms.map(|ms| format!("retry in {} s", crate::time::seconds_text(ms))).unwrap_or_else(|| "retry later, backing off".into()))]
     RateLimited { retry_after_ms: Option<Millis> },
     /// Another error status with a readable body.
     #[error("server error (HTTP {status}): {message}")]
@@ -123,11 +123,4 @@ impl From<ValidationErrors> for ApiError {
             errors: v.0.into_iter().map(|e| FieldMessage { field: e.field.as_str().to_string(), message: e.message }).collect(),
         }
     }
-}
-
-/// Milliseconds as seconds to one decimal, rounded (`1250` → `"1.3"`), without float formatting
-/// (which costs the wasm builds ~15 KB).
-fn tenths(ms: Millis) -> String {
-    let t = (ms.max(0) + 50) / 100;
-    format!("{}.{}", t / 10, t % 10)
 }

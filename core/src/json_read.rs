@@ -190,10 +190,11 @@ impl<T: ReadJson> ReadJson for VecDeque<T> {
 
 impl<T: ReadJson + Ord> ReadJson for BTreeSet<T> {
     fn read(v: &Value) -> Result<Self, ReadError> {
-        // Insert one by one: `collect` sorts first, and each sort instantiation costs kilobytes.
+        // Insert one by one: collecting into a set sorts first, and each sort instantiation costs
+        // kilobytes.
         let mut set = BTreeSet::new();
-        for (i, item) in items(v)?.iter().enumerate() {
-            set.insert(T::read(item).map_err(|e| e.at(Step::Index(i)))?);
+        for item in each::<T, Vec<T>>(v)? {
+            set.insert(item);
         }
         Ok(set)
     }
@@ -221,8 +222,8 @@ impl<T: ReadJson> ReadJson for BTreeMap<u64, T> {
         let map = v.as_object().ok_or_else(|| expected("an object keyed by id", v))?;
         let mut out = BTreeMap::new();
         for (k, item) in map {
-            let key = k.parse().map_err(|_| ReadError::new("expected a whole-number key").at(Step::Key(k.clone())))?;
-            out.insert(key, T::read(item).map_err(|e| e.at(Step::Key(k.clone())))?);
+            let key = k.parse().map_err(|_| ReadError::new("expected a whole-number key").in_key(k))?;
+            out.insert(key, T::read(item).map_err(|e| e.in_key(k))?);
         }
         Ok(out)
     }
@@ -269,8 +270,8 @@ impl<'a> Fields<'a> {
     pub fn kind(&self) -> Result<&'a str, ReadError> {
         match self.0.get("kind") {
             Some(Value::String(s)) => Ok(s),
-            Some(v) => Err(expected("a string", v).at(Step::Key("kind".into()))),
-            None => Err(ReadError::new("is missing").at(Step::Key("kind".into()))),
+            Some(v) => Err(expected("a string", v).in_key("kind")),
+            None => Err(ReadError::new("is missing").in_key("kind")),
         }
     }
 }
@@ -278,7 +279,7 @@ impl<'a> Fields<'a> {
 /// An unknown variant tag, naming the ones allowed.
 pub fn unknown_kind(kind: &str, allowed: &str) -> ReadError {
     let shown: String = kind.chars().take(40).collect();
-    ReadError::new(format!("expected one of {allowed}, got \"{shown}\"")).at(Step::Key("kind".into()))
+    ReadError::new(format!("expected one of {allowed}, got \"{shown}\"")).in_key("kind")
 }
 
 impl ReadJson for Policy {

@@ -90,6 +90,18 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Milliseconds as seconds to one decimal, rounded (`1250` → `"1.3"`; negative counts as 0), for
+/// messages such as a 429's wait. Integer arithmetic: float formatting costs the wasm builds ~15 KB.
+///
+/// ```
+/// use pipedrive_webhooks::time::seconds_text;
+/// assert_eq!((seconds_text(1_250), seconds_text(60_000), seconds_text(-5)), ("1.3".into(), "60.0".into(), "0.0".into()));
+/// ```
+pub fn seconds_text(ms: Millis) -> String {
+    let t = (ms.max(0) + 50) / 100;
+    format!("{}.{}", t / 10, t % 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,10 @@
 //! A webhooks-table row's cells as HTML text.
 //!
 //! Why text: the list must show a thousand rows fast. Built as Leptos views, each row cost ~0.6 ms
-//! of element, attribute and listener calls across the wasm boundary (0.6 s for 1,000 rows); as one
-//! `innerHTML` per row the browser's parser builds the cells natively. The row element itself stays a
-//! keyed Leptos view, and the table's one delegated listener handles the checkboxes and buttons
-//! (`data-select`, `data-delete`). Every value is escaped: names and URLs come from the network.
+//! of element, attribute and listener calls across the wasm boundary (0.6 s for 1,000 rows); as text,
+//! the browser's parser builds the cells natively (`row_list` parses all new rows at once). The
+//! table's one delegated listener handles the checkboxes and buttons (`data-select`,
+//! `data-delete`). Every value is escaped: names and URLs come from the network.
 
 use crate::components::{health_class_title, health_text, type_class, LOCK_SVG};
 use crate::format::{absolute, relative};

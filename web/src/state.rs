@@ -111,8 +111,7 @@ impl Panel {
         Effect::new(move |_| panel.connections.with(|c| LocalStorage::set(CONNECTIONS_KEY, c).ok()));
         Effect::new(move |_| LocalStorage::set(ACTIVE_KEY, panel.active.get()).ok());
         if active != Active::Sandbox {
-            // Not inside a view: reading the signals here subscribes nothing.
-            untrack(|| panel.refresh());
+            panel.refresh();
         }
         panel
     }
@@ -210,7 +209,7 @@ impl Panel {
                     tries += 1;
                     // Without a hint, back off exponentially: 1 s, 2 s, 4 s.
                     let wait = retry_after_ms.unwrap_or(1_000 << (tries - 1)).clamp(0, 60_000);
-                    self.notice.set(Some(format!("Rate limited by the API: retrying in {} s (attempt {tries} of {RATE_LIMIT_RETRIES})", crate::format::tenths(wait as f64 / 1000.0))));
+                    self.notice.set(Some(format!("Rate limited by the API: retrying in {} s (attempt {tries} of {RATE_LIMIT_RETRIES})", pipedrive_webhooks::time::seconds_text(wait))));
                     gloo_timers::future::TimeoutFuture::new(wait as u32).await;
                     self.notice.set(None);
                 }
