@@ -409,10 +409,32 @@ impl Account {
         Some(result)
     }
 
-    /// Records an attempt's result. `None` when the webhook is gone.
+    /// Records an attempt's result. An attempt that was in flight when its webhook was deleted
+    /// (R13) or removed (R6–R8) still gets its outcome, with `after_deletion` set: it counts for its
+    /// event and changes nothing (domain reference, "In flight at a ban or a deletion"). `None`
+    /// only for an id this account never had (or whose removal is no longer on record).
+    ///
+    /// ```
+    /// use pipedrive_webhooks::{Account, App, Caller, NewWebhook, Policy, Response, User};
+    /// let mut acct = Account::new(1, Policy::default());
+    /// acct.add_user(User { id: 1, name: "Ana".into(), is_admin: true }).unwrap();
+    /// let me = Caller::User { user_id: 1 };
+    /// let w = acct.create(&me, &NewWebhook::new("https://example.com/h", "*", "deal", "All").with_version("2.0"), 0).unwrap();
+    /// acct.delete(&me, w.id, 50).unwrap();
+    /// // The attempt started at 0 and answered after the delete: reported, marked as such.
+    /// let out = acct.attempt_ended(w.id, 1, 0, Response::Status { code: 200, after_ms: 100 }).unwrap();
+    /// assert!(out.success && out.after_deletion);
+    /// ```
     pub fn attempt_ended(&mut self, id: WebhookId, attempt: u8, start: Millis, response: Response) -> Option<AttemptOutcome> {
         let policy = self.policy;
-        let out = self.webhooks.get_mut(&id)?.delivery.attempt_ended(&policy, attempt, start, response);
+        let Some(entry) = self.webhooks.get_mut(&id) else {
+            let removed_at = self.removed.iter().rev().find(|r| r.webhook.id == id)?.at;
+            let mut gone = DeliveryState { deleted_at: Some(removed_at), ..DeliveryState::default() };
+            let mut out = gone.attempt_ended(&policy, attempt, start, response);
+            out.after_deletion = true;
+            return Some(out);
+        };
+        let out = entry.delivery.attempt_ended(&policy, attempt, start, response);
         if let Some(at) = out.tick.deleted_at {
             self.remove(id, RemovalReason::NoSuccessFor72h, at);
         }

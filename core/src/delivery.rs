@@ -132,6 +132,47 @@ pub struct AttemptOutcome {
     /// This failure started a ban lasting until then (R12).
     pub ban_until: Option<Millis>,
     pub next: Next,
+    /// The attempt ended after the webhook was deleted (R13) or removed: its result counts for its
+    /// event only and changed nothing on the webhook.
+    #[serde(default)]
+    pub after_deletion: bool,
+    /// The attempt was in flight when a ban started and ended during it (R12): its result counts
+    /// for its event only and changed nothing on the webhook.
+    #[serde(default)]
+    pub during_ban: bool,
+}
+
+/// What happens at one instant, in the order the domain reference fixes ("Order at equal times"):
+/// first what time alone does (a ban ends, R12; a deletion, R13), then attempt ends in the order
+/// their attempts started, then attempt starts (new events and retries) in the order they were
+/// scheduled. Every driver (the simulator, the account's callers, the emulator) orders its work by
+/// [`Step`], so a ban that an attempt ending at `t` starts covers every attempt due at `t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// A ban end or a deletion ([`DeliveryState::tick`]).
+    TimeAlone,
+    /// An attempt's result ([`DeliveryState::attempt_ended`]).
+    AttemptEnd,
+    /// An attempt's start ([`DeliveryState::admit`]): a new event or a retry.
+    AttemptStart,
+}
+
+/// The sort key of work at an instant: time, then [`Phase`], then the order it was scheduled in.
+///
+/// ```
+/// use pipedrive_webhooks::delivery::{Phase, Step};
+/// // A retry due at 3 001 scheduled long ago still waits for an attempt that ends at 3 001.
+/// let retry = Step { at: 3_001, phase: Phase::AttemptStart, seq: 1 };
+/// let end = Step { at: 3_001, phase: Phase::AttemptEnd, seq: 99 };
+/// assert!(end < retry);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Step {
+    pub at: Millis,
+    pub phase: Phase,
+    /// Scheduling order: earlier-scheduled work goes first within a phase.
+    pub seq: u64,
 }
 
 /// Where a webhook stands, for display.
@@ -217,9 +258,12 @@ impl DeliveryState {
 
     /// Records attempt `attempt` (1-based) that started at `start` and got `response` (R9–R13).
     ///
-    /// Decisions: an attempt in flight when a ban starts ends normally, but a failed first attempt
-    /// ending during a ban does not raise the counter (it is frozen at the threshold until the ban
-    /// ends); the result of an attempt ending after the webhook's deletion changes nothing.
+    /// Decisions (domain reference, "In flight at a ban or a deletion"): an attempt in flight when a
+    /// ban starts ends normally and its result counts for its event, but it changes nothing on the
+    /// webhook: a failed first attempt does not raise the counter (frozen until the ban ends) and a
+    /// success does not stop the deletion clock (`during_ban`); the result of an attempt ending
+    /// after the webhook's deletion changes nothing either (`after_deletion`). The last attempt's
+    /// time and status are still recorded, as Pipedrive's `last_delivery_time` would be.
     #[inline]
     pub fn attempt_ended(&mut self, p: &Policy, attempt: u8, start: Millis, response: Response) -> AttemptOutcome {
         let (end, status, timed_out) = response.resolve(p, start);
@@ -236,14 +280,17 @@ impl DeliveryState {
             counter: self.ban_counter,
             ban_until: None,
             next: Next::Failed,
+            after_deletion: self.deleted_at.is_some(),
+            // Nothing starts during a ban, so an attempt that ends in one was in flight at its start.
+            during_ban: self.deleted_at.is_none() && self.banned_until.is_some(),
         };
-        let deleted = self.deleted_at.is_some();
+        let deleted = out.after_deletion;
         if !deleted {
             self.last_attempt_at = Some(end);
             self.last_status = status;
         }
         if success {
-            if !deleted {
+            if !deleted && !out.during_ban {
                 self.last_success_at = Some(end);
                 self.failing_since = None;
             }
@@ -252,7 +299,7 @@ impl DeliveryState {
         }
         if !deleted {
             self.failing_since.get_or_insert(end);
-            if attempt == 1 && self.banned_until.is_none() {
+            if attempt == 1 && !out.during_ban {
                 self.ban_counter += 1;
                 out.counted = true;
                 if self.ban_counter >= p.ban_threshold {

@@ -2,10 +2,14 @@
 //! and JSON body Pipedrive sends for each (domain reference, section 2).
 
 use crate::policy::Millis;
+use crate::rate_limit::RateLimitScope;
 use crate::validation::ValidationErrors;
 use crate::webhook::WebhookId;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+
+/// The `error_info` of Pipedrive's generic error envelope.
+pub const PIPEDRIVE_ERROR_INFO: &str = "Please check developers.pipedrive.com for more information about Pipedrive API.";
 
 /// One field's message from a 400 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,15 +44,30 @@ pub enum ApiError {
     /// 422: the webhook limit is reached (R2).
     #[error("limit reached: {message}")]
     LimitReached { limit: u32, message: String },
-    /// 429: too many requests; wait this long before retrying.
-    #[error("rate limited: {}", .retry_after_ms.map(|ms| format!("retry in {} s", crate::time::seconds_text(ms))).unwrap_or_else(|| "retry later, backing off".into()))]
-    RateLimited { retry_after_ms: Option<Millis> },
+    /// 429: too many requests; wait this long before retrying. `scope` says which limit: the
+    /// per-token burst window, or the company's daily budget (not retried automatically).
+    #[error("{}", rate_limited_text(*.scope, *.retry_after_ms))]
+    RateLimited {
+        retry_after_ms: Option<Millis>,
+        #[serde(default)]
+        scope: RateLimitScope,
+    },
     /// Another error status with a readable body.
     #[error("server error (HTTP {status}): {message}")]
     ServerError { status: u16, message: String },
     /// A body that is not Pipedrive's JSON (HTML, empty, garbage).
     #[error("unexpected response (HTTP {status}): {detail}")]
     UnexpectedResponse { status: u16, detail: String },
+}
+
+/// `rate limited (burst): retry in 2.0 s`, `daily request budget used up: resets in about 66 min`.
+fn rate_limited_text(scope: RateLimitScope, retry_after_ms: Option<Millis>) -> String {
+    match (scope, retry_after_ms) {
+        (RateLimitScope::Burst, Some(ms)) => format!("rate limited (burst limit): retry in {} s", crate::time::seconds_text(ms)),
+        (RateLimitScope::Burst, None) => "rate limited (burst limit): retry later, backing off".into(),
+        (RateLimitScope::Daily, Some(ms)) => format!("rate limited: the daily API request budget is used up; it resets in {}", crate::time::wait_text(ms)),
+        (RateLimitScope::Daily, None) => "rate limited: the daily API request budget is used up; it resets within a day".into(),
+    }
 }
 
 impl ApiError {
@@ -95,14 +114,19 @@ impl ApiError {
                 }
                 json!({"success": false, "status": "error", "errors": map})
             }
-            ApiError::LimitReached { message, .. } => {
-                json!({"success": false, "error": "Webhooks limit reached", "error_info": message, "data": null})
+            // Pipedrive's wording only: the project's own explanations (rule numbers) stay in
+            // `Display`, never in a body a client sees as Pipedrive's.
+            ApiError::LimitReached { .. } => {
+                json!({"success": false, "error": "Webhooks limit reached", "error_info": PIPEDRIVE_ERROR_INFO, "data": null})
             }
-            ApiError::RateLimited { .. } => {
-                json!({"success": false, "error": "Too many requests", "error_info": "Request rate limit exceeded; see the x-ratelimit-* headers", "data": null})
+            ApiError::RateLimited { scope: RateLimitScope::Burst, .. } => {
+                json!({"success": false, "error": "Request over limit", "errorCode": 429, "error_info": PIPEDRIVE_ERROR_INFO, "data": null})
+            }
+            ApiError::RateLimited { scope: RateLimitScope::Daily, .. } => {
+                json!({"success": false, "error": "daily request budget exceeded", "errorCode": 429})
             }
             ApiError::ServerError { message, .. } | ApiError::UnexpectedResponse { detail: message, .. } => {
-                json!({"success": false, "error": message, "error_info": null, "data": null})
+                json!({"success": false, "error": message, "error_info": PIPEDRIVE_ERROR_INFO, "data": null})
             }
         }
     }

@@ -98,6 +98,24 @@ pub fn is_known_object(object: &str, version: PayloadVersion) -> bool {
     object == "*" || COMMON_OBJECTS.contains(&object) || own.contains(&object)
 }
 
+/// The other version, when `object` is documented only there (`activityType` is v1's only,
+/// `lead` and the 2026 objects v2's only); `None` for objects `version` has, and unknown ones.
+///
+/// ```
+/// use pipedrive_webhooks::{event::version_with_object, PayloadVersion};
+/// assert_eq!(version_with_object("activityType", PayloadVersion::V2), Some(PayloadVersion::V1));
+/// assert_eq!(version_with_object("lead", PayloadVersion::V1), Some(PayloadVersion::V2));
+/// assert_eq!(version_with_object("deal", PayloadVersion::V1), None);
+/// assert_eq!(version_with_object("spaceship", PayloadVersion::V2), None);
+/// ```
+pub fn version_with_object(object: &str, version: PayloadVersion) -> Option<PayloadVersion> {
+    match version {
+        PayloadVersion::V2 if V1_ONLY_OBJECTS.contains(&object) => Some(PayloadVersion::V1),
+        PayloadVersion::V1 if V2_ONLY_OBJECTS.contains(&object) => Some(PayloadVersion::V2),
+        _ => None,
+    }
+}
+
 /// The objects a version documents, `*` last: the options of the panel's object select.
 pub fn known_objects(version: PayloadVersion) -> Vec<&'static str> {
     let own = match version {

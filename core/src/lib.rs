@@ -13,6 +13,7 @@
 pub mod account;
 pub mod chart;
 pub mod delivery;
+pub mod duplicate;
 pub mod error;
 pub mod event;
 pub mod health;
@@ -20,6 +21,7 @@ pub mod json_read;
 pub mod payload;
 pub mod permission;
 pub mod policy;
+pub mod rate_limit;
 pub mod rng;
 pub mod sandbox;
 pub mod simulator;

@@ -42,6 +42,36 @@ pub struct DeliveryEvent {
     pub data: Value,
     /// Before the change: changed fields (v2 change), the full last state (delete), or `null`.
     pub previous: Value,
+    /// The fields this change changed, sorted: for a v2 `change`, the keys of `previous` (a v2
+    /// `previous` is a diff: an absent key is unchanged, a key set to `null` was empty before),
+    /// each `custom_fields` entry as `custom_fields.<key>`; for a v1 `updated` or `merged`, the keys
+    /// whose values differ between `current` and `previous`; empty for create and delete.
+    /// Ask "did the stage change?" with `changed_fields.contains("stage_id")`, never by comparing
+    /// `data.stage_id` with an absent `previous.stage_id`.
+    pub changed_fields: Vec<String>,
+}
+
+/// The keys of a v2 `previous` (a diff), `custom_fields` entries spelled out.
+fn changed_v2(previous: &Value) -> Vec<String> {
+    let Some(p) = previous.as_object() else { return Vec::new() };
+    let mut out = Vec::with_capacity(p.len());
+    for (k, v) in p {
+        match (k.as_str(), v) {
+            ("custom_fields", Value::Object(cf)) if !cf.is_empty() => out.extend(cf.keys().map(|c| format!("custom_fields.{c}"))),
+            _ => out.push(k.clone()),
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The keys whose values differ between a v1 `current` and `previous` (both full states).
+fn changed_v1(current: &Value, previous: &Value) -> Vec<String> {
+    let (Some(c), Some(p)) = (current.as_object(), previous.as_object()) else { return Vec::new() };
+    let mut out: Vec<String> = c.iter().filter(|(k, v)| p.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
+    out.extend(p.keys().filter(|k| !c.contains_key(*k)).cloned());
+    out.sort();
+    out
 }
 
 /// Why a body is not a Pipedrive delivery.
@@ -124,6 +154,7 @@ fn decode_v2(o: &Obj, m: &Obj) -> Result<DeliveryEvent, PayloadError> {
         is_bulk: m.and_then(|m| m.get("is_bulk_edit")).and_then(Value::as_bool).unwrap_or(false),
         change_source: text(m, "change_source"),
         data: o.get("data").cloned().unwrap_or(Value::Null),
+        changed_fields: if action == EventAction::Change { changed_v2(o.get("previous").unwrap_or(&Value::Null)) } else { Vec::new() },
         previous: o.get("previous").cloned().unwrap_or(Value::Null),
     })
 }
@@ -160,6 +191,9 @@ fn decode_v1(o: &Obj) -> Result<DeliveryEvent, PayloadError> {
         Some(other) => other.clone(),
         None => Value::Null,
     };
+    let data = unwrap_single(o.get("current"));
+    let previous = unwrap_single(o.get("previous"));
+    let changed_fields = if action.to_v2() == EventAction::Change { changed_v1(&data, &previous) } else { Vec::new() };
     Ok(DeliveryEvent {
         version: PayloadVersion::V1,
         action: action.to_v2(),
@@ -177,8 +211,9 @@ fn decode_v1(o: &Obj) -> Result<DeliveryEvent, PayloadError> {
         merged_to_id: None,
         is_bulk: m.and_then(|m| m.get("is_bulk_update")).and_then(Value::as_bool).unwrap_or(false),
         change_source: text(m, "change_source"),
-        data: unwrap_single(o.get("current")),
-        previous: unwrap_single(o.get("previous")),
+        data,
+        previous,
+        changed_fields,
     })
 }
 

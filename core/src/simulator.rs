@@ -2,7 +2,7 @@
 //! delivery machine (R9–R13): how many events arrive, are retried, lost in bans or dropped after
 //! deletion. Seeded, so a scenario replays identically.
 
-use crate::delivery::{Admission, DeliveryState, Next, Response, Rule};
+use crate::delivery::{Admission, DeliveryState, Next, Phase, Response, Rule, Step};
 use crate::policy::{Millis, Policy};
 use crate::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
@@ -287,6 +287,17 @@ enum Pending {
     RetryDue { attempt: u8 },
 }
 
+impl Pending {
+    /// Where it falls among the things that happen at one instant (domain reference).
+    #[inline(always)]
+    fn phase(&self) -> Phase {
+        match self {
+            Pending::AttemptEnd { .. } => Phase::AttemptEnd,
+            Pending::RetryDue { .. } => Phase::AttemptStart,
+        }
+    }
+}
+
 /// [`Response`] with a total order, for the heap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum ResponseKey {
@@ -315,9 +326,10 @@ impl From<ResponseKey> for Response {
     }
 }
 
-/// Reused across webhooks so a bulk run allocates once.
+/// Reused across webhooks so a bulk run allocates once. Ordered by [`Step`]: at one instant,
+/// attempt ends before attempt starts, each in scheduling order.
 struct Run {
-    heap: BinaryHeap<Reverse<(Millis, u64, Pending)>>,
+    heap: BinaryHeap<Reverse<(Step, Pending)>>,
     seq: u64,
 }
 
@@ -453,10 +465,10 @@ impl Run {
             let horizon = next.unwrap_or(Millis::MAX);
             let mut item = cx.start_attempt(1, t);
             // Fast path: work that falls due before the next arrival and strictly before anything
-            // pending runs at once instead of through the heap (the same order: at equal times,
-            // earlier-scheduled work goes first), saving most heap operations.
+            // pending runs at once instead of through the heap (the same order: at equal times and
+            // phases, earlier-scheduled work goes first), saving most heap operations.
             while let Some((at, p)) = item {
-                let before_pending = self.heap.peek().is_none_or(|Reverse((first, _, _))| at < *first);
+                let before_pending = self.heap.peek().is_none_or(|Reverse((first, _))| (at, p.phase()) < (first.at, first.phase));
                 if before_pending && at <= horizon {
                     item = cx.handle(at, p);
                 } else {
@@ -474,11 +486,11 @@ impl Run {
 
     fn push(&mut self, at: Millis, p: Pending) {
         self.seq += 1;
-        self.heap.push(Reverse((at, self.seq, p)));
+        self.heap.push(Reverse((Step { at, phase: p.phase(), seq: self.seq }, p)));
     }
 
     fn drain_until(&mut self, cx: &mut Ctx, t: Millis) {
-        while let Some(Reverse((at, _, p))) = self.heap.peek().copied() {
+        while let Some(Reverse((Step { at, .. }, p))) = self.heap.peek().copied() {
             if at > t {
                 break;
             }

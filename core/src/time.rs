@@ -102,6 +102,28 @@ pub fn seconds_text(ms: Millis) -> String {
     format!("{}.{}", t / 10, t % 10)
 }
 
+/// A wait for people: `45 s` under 90 s, `about 66 min` under 90 min, else `about 2 h 5 min`
+/// (rounded up: a reset is never announced early). Negative counts as 0.
+///
+/// ```
+/// use pipedrive_webhooks::time::wait_text;
+/// assert_eq!(wait_text(3_939_000), "about 66 min");
+/// assert_eq!(wait_text(45_200), "46 s");
+/// assert_eq!(wait_text(7_500_000), "about 2 h 5 min");
+/// ```
+pub fn wait_text(ms: Millis) -> String {
+    let s = ms.max(0).saturating_add(999) / 1000;
+    if s < 90 {
+        return format!("{s} s");
+    }
+    let min = (s + 59) / 60;
+    if min < 90 {
+        format!("about {min} min")
+    } else {
+        format!("about {} h {} min", min / 60, min % 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! Every problem is reported at once, each with the field it belongs to, so a form can show them
 //! beside their fields.
 
-use crate::event::{is_known_object, EventAction, MERGEABLE_OBJECTS};
+use crate::event::{is_known_object, version_with_object, EventAction, MERGEABLE_OBJECTS};
 use crate::policy::Policy;
 use crate::webhook::{PayloadVersion, UserId};
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,8 @@ pub enum Problem {
     /// `merged` exists only for deal, person and organization (v1).
     ActionNotForObject,
     InvalidObject,
+    /// A documented object of the other payload version only (`activityType` is v1's, `lead` v2's).
+    ObjectNotInVersion,
     InvalidVersion,
     InvalidUserId,
     UnknownUser,
@@ -252,7 +254,14 @@ pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, Val
     } else if object.len() > 64 || !(object == "*" || object.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
         err(Field::EventObject, Problem::InvalidObject, format!("{:?} is not an object name (letters, digits, _ or *)", clip(object)));
     } else if let Some(v) = version {
-        if !is_known_object(object, v) {
+        if let Some(other) = version_with_object(object, v) {
+            let defaulted = if input.version.is_none() { " (the default when version is omitted)" } else { "" };
+            err(
+                Field::EventObject,
+                Problem::ObjectNotInVersion,
+                format!("{object:?} exists only in version {}, not {}{defaulted}; set version to {:?} or pick another object", other.as_str(), v.as_str(), other.as_str()),
+            );
+        } else if !is_known_object(object, v) {
             warnings.push(Warning {
                 field: Field::EventObject,
                 code: WarningCode::UnknownObject,

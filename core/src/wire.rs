@@ -5,6 +5,7 @@
 use crate::delivery::DeliveryState;
 use crate::error::{ApiError, FieldMessage};
 use crate::policy::Millis;
+use crate::rate_limit::RateLimitScope;
 use crate::time::{format_iso, parse_time};
 use crate::validation::{split_host_port, valid_hostname, NewWebhook};
 use crate::webhook::{Webhook, WebhookId, WebhookType};
@@ -199,7 +200,7 @@ pub struct RemoteWebhook {
     pub add_time: Option<Millis>,
     pub remove_time: Option<Millis>,
     pub last_delivery_time: Option<Millis>,
-    pub last_http_status: Option<u16>,
+    pub last_http_status: Option<LastHttpStatus>,
     pub remove_reason: Option<String>,
     #[serde(rename = "type")]
     pub webhook_type: Option<WebhookType>,
@@ -262,13 +263,75 @@ impl RemoteWebhook {
             add_time: time("add_time"),
             remove_time: time("remove_time"),
             last_delivery_time: time("last_delivery_time"),
-            last_http_status: o.get("last_http_status").and_then(as_u64).and_then(|n| u16::try_from(n).ok()),
+            last_http_status: o.get("last_http_status").and_then(LastHttpStatus::read),
             remove_reason: text("remove_reason"),
             webhook_type: text("type").map(|t| WebhookType::parse(&t)),
             http_auth_user: text("http_auth_user"),
             http_auth_password: text("http_auth_password"),
             raw: Default::default(),
         })
+    }
+}
+
+/// What Pipedrive reports as a webhook's `last_http_status`: the receiver's HTTP status, or the
+/// string `"Error"` when no status came back (a timeout, a blocked webhook or an internal failure:
+/// Pipedrive's own UI shows "Error"). Any other text is kept verbatim.
+///
+/// ```
+/// use pipedrive_webhooks::wire::LastHttpStatus;
+/// use serde_json::json;
+/// assert_eq!(LastHttpStatus::read(&json!(200)), Some(LastHttpStatus::Code(200)));
+/// assert_eq!(LastHttpStatus::read(&json!("Error")), Some(LastHttpStatus::Error));
+/// assert!(LastHttpStatus::read(&json!("Error")).unwrap().is_failure());
+/// assert_eq!(LastHttpStatus::read(&json!("Error")).unwrap().text(), "Error (timeout or blocked)");
+/// assert_eq!(LastHttpStatus::read(&json!(null)), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum LastHttpStatus {
+    /// An HTTP status code (also when sent as a numeric string).
+    Code(u16),
+    /// `"Error"`: no HTTP status (timeout, blocked, or Pipedrive's own failure).
+    Error,
+    /// Any other text, verbatim (at most 64 characters kept).
+    Other(String),
+}
+
+impl LastHttpStatus {
+    /// Reads the field leniently: a number, a numeric string, `"Error"` (any case), other text;
+    /// `null`, an empty string or another JSON type is no status.
+    pub fn read(v: &Value) -> Option<Self> {
+        match v {
+            Value::Number(_) => as_u64(v).map(|n| u16::try_from(n).map_or_else(|_| LastHttpStatus::Other(n.to_string()), LastHttpStatus::Code)),
+            Value::String(s) => {
+                let t = s.trim();
+                if t.is_empty() {
+                    None
+                } else if let Ok(n) = t.parse::<u16>() {
+                    Some(LastHttpStatus::Code(n))
+                } else if t.eq_ignore_ascii_case("error") {
+                    Some(LastHttpStatus::Error)
+                } else {
+                    Some(LastHttpStatus::Other(t.chars().filter(|c| !c.is_control()).take(64).collect()))
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the last attempt failed: a non-2xx status, `"Error"`, or any other non-numeric text
+    /// (a status Pipedrive could not express as a number is no success).
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, LastHttpStatus::Code(200..=299))
+    }
+
+    /// For people: `HTTP 503`, `Error (timeout or blocked)`, or the text as Pipedrive sent it.
+    pub fn text(&self) -> String {
+        match self {
+            LastHttpStatus::Code(c) => format!("HTTP {c}"),
+            LastHttpStatus::Error => "Error (timeout or blocked)".into(),
+            LastHttpStatus::Other(s) => s.clone(),
+        }
     }
 }
 
@@ -317,7 +380,13 @@ pub fn webhook_json(w: &Webhook, d: &DeliveryState) -> Value {
         "http_auth_password": w.http_auth_password,
         "remove_reason": null,
         "last_delivery_time": d.last_attempt_at.map(format_iso),
-        "last_http_status": d.last_status,
+        // An attempt without a status (a timeout, a refused connection) reads "Error", as
+        // Pipedrive reports it.
+        "last_http_status": match (d.last_attempt_at, d.last_status) {
+            (_, Some(code)) => json!(code),
+            (Some(_), None) => json!("Error"),
+            (None, None) => Value::Null,
+        },
         "admin_id": w.owner_id,
     })
 }
@@ -512,11 +581,8 @@ pub fn decode_error(r: &HttpResponse, now: Millis) -> ApiError {
                 ApiError::InvalidField { errors }
             }
         }
-        422 => ApiError::LimitReached {
-            limit: 40,
-            message: json.as_ref().and_then(|b| b.get("error_info").and_then(as_text)).or(message).unwrap_or_else(|| "webhook limit reached".into()),
-        },
-        429 => ApiError::RateLimited { retry_after_ms: retry_wait_ms(r, now) },
+        422 => ApiError::LimitReached { limit: 40, message: message.unwrap_or_else(|| "webhook limit reached".into()) },
+        429 => ApiError::RateLimited { retry_after_ms: retry_wait_ms(r, now), scope: rate_limit_scope(r, message.as_deref()) },
         status => match (json, message) {
             (Some(_), Some(m)) => ApiError::ServerError { status, message: m },
             _ => ApiError::UnexpectedResponse { status, detail: describe_non_json(r.body) },
@@ -524,9 +590,30 @@ pub fn decode_error(r: &HttpResponse, now: Millis) -> ApiError {
     }
 }
 
+/// Which limit a 429 hit: the daily budget when the body says so (`"daily request budget
+/// exceeded"`) or `x-daily-requests-left` is 0; otherwise the burst window.
+fn rate_limit_scope(r: &HttpResponse, message: Option<&str>) -> RateLimitScope {
+    let says_daily = message.is_some_and(|m| {
+        let m = m.to_ascii_lowercase();
+        m.contains("daily") || m.contains("budget")
+    });
+    let none_left_today = r.header("x-daily-requests-left").is_some_and(|v| v.trim() == "0");
+    if says_daily || none_left_today {
+        RateLimitScope::Daily
+    } else {
+        RateLimitScope::Burst
+    }
+}
+
 fn error_message(body: &Value) -> Option<String> {
     let pick = |k: &str| body.get(k).and_then(as_text).filter(|s| !s.trim().is_empty());
-    pick("error").or_else(|| pick("message")).or_else(|| {
+    // Fastify's bodies (`{"error":"Unsupported Media Type","message":"Unsupported Media Type: text/plain"}`)
+    // say more in `message`.
+    let fuller = match (pick("error"), pick("message")) {
+        (Some(e), Some(m)) if m.len() > e.len() && m.starts_with(&e) => Some(m),
+        (e, _) => e,
+    };
+    fuller.or_else(|| pick("message")).or_else(|| {
         let fields = field_messages(body);
         (!fields.is_empty()).then(|| fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
     }).or_else(|| pick("error_info"))

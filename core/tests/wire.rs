@@ -1,5 +1,6 @@
 //! The API wire layer: request building, lenient decoding, errors with their statuses and bodies.
 
+use pipedrive_webhooks::rate_limit::RateLimitScope;
 use pipedrive_webhooks::wire::*;
 use pipedrive_webhooks::*;
 use serde_json::json;
@@ -96,7 +97,9 @@ fn account_errors_round_trip_through_their_wire_form() {
     let errors = vec![
         ApiError::Unauthorized,
         ApiError::NotFound { id: None },
-        ApiError::LimitReached { limit: 40, message: "40 of 40 used".into() },
+        // The body speaks Pipedrive's words only, so that is what comes back.
+        ApiError::LimitReached { limit: 40, message: "Webhooks limit reached".into() },
+        ApiError::RateLimited { retry_after_ms: None, scope: RateLimitScope::Daily },
         ApiError::InvalidField { errors: vec![FieldMessage { field: "name".into(), message: "name is required".into() }] },
     ];
     for e in errors {
@@ -114,7 +117,7 @@ fn rate_limit_headers_and_the_wait_after_a_429() {
     assert_eq!(rl, RateLimit { limit: Some(40), remaining: Some(7), reset_s: Some(2), daily_left: Some(9000) });
     assert_eq!(rl.share_left(), Some(7.0 / 40.0));
     let limited = resp(429, &hs, b"");
-    assert_eq!(decode_error(&limited, 0), ApiError::RateLimited { retry_after_ms: Some(2_000) });
+    assert_eq!(decode_error(&limited, 0), ApiError::RateLimited { retry_after_ms: Some(2_000), scope: RateLimitScope::Burst });
     let date = h(&[("retry-after", "Wed, 21 Oct 2015 07:28:05 GMT")]);
     let now = time::parse_time("2015-10-21T07:28:00Z").unwrap();
     assert_eq!(retry_wait_ms(&resp(429, &date, b""), now), Some(5_000));
@@ -137,8 +140,8 @@ fn header_seconds_may_be_fractional_and_never_wrap() {
     assert_eq!(reset("2.1"), Some(3), "rounded up: waiting less would hit the limit again");
     assert_eq!(reset("2"), Some(2));
     assert_eq!(reset("-2"), None);
-    assert_eq!(ApiError::RateLimited { retry_after_ms: Some(1_250) }.to_string(), "rate limited: retry in 1.3 s");
-    assert_eq!(ApiError::RateLimited { retry_after_ms: Some(0) }.to_string(), "rate limited: retry in 0.0 s");
+    assert_eq!(ApiError::RateLimited { retry_after_ms: Some(1_250), scope: RateLimitScope::Burst }.to_string(), "rate limited (burst limit): retry in 1.3 s");
+    assert_eq!(ApiError::RateLimited { retry_after_ms: Some(0), scope: RateLimitScope::Burst }.to_string(), "rate limited (burst limit): retry in 0.0 s");
 }
 
 #[test]
@@ -150,7 +153,7 @@ fn webhook_json_is_what_decoding_reads() {
     assert_eq!(back.id, Some(w.id));
     assert_eq!(back.add_time, Some(w.add_time));
     assert_eq!(back.last_delivery_time, Some(w.add_time + 5_000));
-    assert_eq!(back.last_http_status, Some(204));
+    assert_eq!(back.last_http_status, Some(LastHttpStatus::Code(204)));
     assert_eq!(back.webhook_type, Some(WebhookType::Application));
     assert_eq!(ok_envelope(Some(v.clone()))["data"], v);
 }

@@ -1,4 +1,4 @@
-//! The webhooks API, as Pipedrive answers it: `GET`, `POST` (JSON or form) and `DELETE` on
+//! The webhooks API, as Pipedrive answers it: `GET`, `POST` (JSON only: 415 otherwise) and `DELETE` on
 //! `/v1/webhooks` and `/api/v1/webhooks`, with auth, per-token rate limiting and exact bodies.
 
 use crate::deliveries::Shared;
@@ -47,7 +47,7 @@ fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri) -> Result<(Caller, Ver
     };
     let verdict = ratelimit::check(w.windows.entry(token).or_default(), shared.rate_limit, Instant::now());
     if !verdict.allowed {
-        let mut resp = error(&ApiError::RateLimited { retry_after_ms: Some(verdict.reset_s as i64 * 1000) });
+        let mut resp = error(&ApiError::RateLimited { retry_after_ms: Some(verdict.reset_s as i64 * 1000), scope: Default::default() });
         rate_headers(&mut resp, verdict);
         resp.headers_mut().insert("retry-after", HeaderValue::from(verdict.reset_s.max(1)));
         return Err(resp);
@@ -81,8 +81,10 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri,
         Ok(ok) => ok,
         Err(resp) => return resp,
     };
-    let form = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    let mut resp = match parse_new_webhook(&body, form) {
+    if let Err(resp) = require_json(&headers, &body) {
+        return resp;
+    }
+    let mut resp = match parse_new_webhook(&body) {
         Err(message) => error(&ApiError::InvalidField { errors: vec![FieldMessage { field: "body".into(), message }] }),
         Ok(input) => {
             let mut w = shared.lock();
@@ -126,11 +128,33 @@ async fn remove(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri,
     resp
 }
 
-/// A create body, JSON or form-encoded, into the core's input. Numbers may come as strings.
-fn parse_new_webhook(body: &[u8], form: bool) -> Result<NewWebhook, String> {
-    let fields: Vec<(String, Value)> = if form {
-        form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect()
-    } else if body.iter().all(u8::is_ascii_whitespace) {
+/// Pipedrive's API (Fastify) parses JSON bodies only: any other content type, form-encoded
+/// included, is a 415 with Fastify's own body, and nothing is created. An empty body without a
+/// content type passes (its fields are then missing: a 400).
+fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+    let given = headers.get("content-type").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let essence = given.as_deref().map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("application/json") => Ok(()),
+        None if body.iter().all(u8::is_ascii_whitespace) => Ok(()),
+        _ => {
+            let shown: String = given.as_deref().unwrap_or("undefined").chars().filter(|c| !c.is_control()).take(100).collect();
+            Err(json(
+                415,
+                serde_json::json!({
+                    "statusCode": 415,
+                    "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+                    "error": "Unsupported Media Type",
+                    "message": format!("Unsupported Media Type: {shown}"),
+                }),
+            ))
+        }
+    }
+}
+
+/// A JSON create body into the core's input. Numbers may come as strings.
+fn parse_new_webhook(body: &[u8]) -> Result<NewWebhook, String> {
+    let fields: Vec<(String, Value)> = if body.iter().all(u8::is_ascii_whitespace) {
         Vec::new()
     } else {
         match serde_json::from_slice::<Value>(body) {

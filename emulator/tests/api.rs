@@ -41,29 +41,74 @@ async fn r01_an_app_without_webhooks_full_or_admin_gets_403() {
 }
 
 #[tokio::test]
-async fn r02_the_41st_app_webhook_is_a_422_and_json_and_form_bodies_both_work() {
+async fn r02_the_41st_app_webhook_is_a_422_in_pipedrives_words() {
     let emu = emulator(1.0, 1000).await;
     let (c, base) = (client(), emu.base_url());
-    for n in 0..39 {
+    for n in 0..40 {
         assert_eq!(post(&c, &base, "app-token-admin", &hook(n)).await.status(), 201);
     }
-    let form = c
-        .post(format!("{base}/api/v1/webhooks"))
+    let r = post(&c, &base, "app-token-admin", &hook(41)).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "Webhooks limit reached");
+    // Pipedrive's wording, none of the project's vocabulary (rule numbers).
+    assert!(!body.to_string().contains("(R"), "{body}");
+    assert_eq!(post(&c, &base, "app-token-user", &hook(41)).await.status(), 201, "per app user");
+}
+
+/// Real traffic: Pipedrive's API (Fastify) answers a form-encoded create with a 415 in Fastify's
+/// own shape and creates nothing (fixture `real-world/error-415-form-body.json`).
+#[tokio::test]
+async fn a_form_or_text_body_is_a_415_in_fastifys_shape_and_creates_nothing() {
+    let emu = emulator(1.0, 1000).await;
+    let (c, base) = (client(), emu.base_url());
+    let form = "subscription_url=https%3A%2F%2Fexample.com%2Fform&event_action=added&event_object=person&name=Form&version=1.0";
+    for (content_type, body) in [
+        (Some("application/x-www-form-urlencoded"), form.to_string()),
+        (Some("text/plain"), hook(1).to_string()),
+        (None, hook(2).to_string()),
+    ] {
+        let mut req = c.post(format!("{base}/api/v1/webhooks")).bearer_auth("app-token-admin").body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 415, "{content_type:?}");
+        let got: Value = r.json().await.unwrap();
+        assert_eq!(
+            got,
+            json!({"statusCode": 415, "code": "FST_ERR_CTP_INVALID_MEDIA_TYPE", "error": "Unsupported Media Type",
+                   "message": format!("Unsupported Media Type: {}", content_type.unwrap_or("undefined"))})
+        );
+    }
+    let list: Value = c.get(format!("{base}/v1/webhooks")).bearer_auth("app-token-admin").send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["data"], json!([]), "nothing was created");
+    // JSON with a charset parameter is JSON.
+    let ok = c
+        .post(format!("{base}/v1/webhooks"))
         .bearer_auth("app-token-admin")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("subscription_url=https%3A%2F%2Fexample.com%2Fform&event_action=added&event_object=person&name=Form&version=1.0&user_id=1")
+        .header("content-type", "application/json; charset=utf-8")
+        .body(hook(3).to_string())
         .send()
         .await
         .unwrap();
-    assert_eq!(form.status(), 201, "the 40th, form-encoded");
-    let created: Value = form.json().await.unwrap();
-    assert_eq!(created["data"]["version"], "1.0");
-    assert_eq!(created["data"]["type"], "application");
-    assert_eq!(created["data"]["is_active"], 1);
-    let r = post(&c, &base, "app-token-admin", &hook(41)).await;
-    assert_eq!(r.status(), 422);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "Webhooks limit reached");
-    assert_eq!(post(&c, &base, "app-token-user", &hook(41)).await.status(), 201, "per app user");
+    assert_eq!(ok.status(), 201);
+}
+
+/// Pipedrive has no uniqueness rule: identical webhooks are both created, with integer ids.
+#[tokio::test]
+async fn identical_webhooks_are_accepted_with_integer_ids() {
+    let emu = emulator(1.0, 1000).await;
+    let (c, base) = (client(), emu.base_url());
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = post(&c, &base, "app-token-admin", &hook(7)).await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        assert!(v["data"]["id"].is_u64(), "{v}");
+        ids.push(v["data"]["id"].as_u64().unwrap());
+    }
+    assert_ne!(ids[0], ids[1]);
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ pub fn TypeBadge(kind: WebhookType, #[prop(into)] testid: String) -> impl IntoVi
 pub fn health_text(h: &Health, now: Millis) -> String {
     match h {
         Health::Healthy => "healthy".into(),
+        Health::NoDeliveries => "no deliveries yet".into(),
         Health::Banned { until: Some(u) } => format!("banned until {}", clock(*u)),
         Health::Banned { until: None } => "inactive (banned)".into(),
         Health::Failing { deletion_at: Some(at), .. } if h.deletion_due_within_a_day(now) => format!("deletion {}", relative(*at, now)),
@@ -37,6 +38,7 @@ pub fn health_text(h: &Health, now: Millis) -> String {
 pub fn health_class_title(health: &Health, now: Millis) -> (&'static str, String) {
     let class = match health {
         Health::Healthy => "badge health-ok",
+        Health::NoDeliveries => "badge health-none",
         Health::Failing { .. } if health.deletion_due_within_a_day(now) => "badge health-deletion",
         Health::Failing { .. } => "badge health-failing",
         Health::Banned { .. } | Health::Deleted { .. } => "badge health-banned",
@@ -44,7 +46,8 @@ pub fn health_class_title(health: &Health, now: Millis) -> (&'static str, String
     let title = match health {
         Health::Banned { until: Some(u) } => format!("R12: banned until {}; events meanwhile are lost", absolute(*u)),
         Health::Failing { deletion_at: Some(at), .. } => format!("R13: deleted at {} unless a delivery succeeds first", absolute(*at)),
-        Health::Failing { .. } => "The last delivery failed (R9)".into(),
+        Health::Failing { .. } => "The last delivery failed (R9): an error status, or Error (a timeout or a blocked webhook)".into(),
+        Health::NoDeliveries => "Nothing delivered yet: neither failing nor healthy, and nothing predicts a deletion (R13)".into(),
         _ => String::new(),
     };
     (class, title)

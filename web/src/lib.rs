@@ -104,9 +104,13 @@ fn Shell() -> impl IntoView {
                     </span>
                 }
             })}
-            <button class="btn small refresh" data-testid="refresh" on:click=move |_| panel.refresh() hidden=move || panel.is_sandbox()>"Refresh"</button>
+            <button class="btn small refresh" data-testid="refresh" on:click=move |_| panel.refresh() hidden=move || panel.is_sandbox()
+                disabled=move || panel.api_blocked_now().is_some()>"Refresh"</button>
         </header>
         {move || panel.notice.get().map(|n| view! { <p class="notice" role="status" data-testid="notice">{n}</p> })}
+        {move || panel.api_blocked_now().map(|(until, scope)| view! {
+            <p class="notice blocked" role="alert" data-testid="api-blocked">{Panel::blocked_text(until, scope, js_sys::Date::now() as pipedrive_webhooks::Millis)}</p>
+        })}
         <div class="layout">
             <nav class="sidenav" aria-label="Main">
                 <A href="/" exact=true>"Webhooks"</A>

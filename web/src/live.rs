@@ -38,7 +38,10 @@ impl LiveError {
             LiveError::Api(ApiError::Forbidden { .. }) => "Only the app that created an app webhook can delete it; a general webhook only its user (or an admin).",
             LiveError::Api(ApiError::NotFound { .. }) => "It no longer exists: it may have been deleted, uninstalled with its app, or removed after 3 days of failures.",
             LiveError::Api(ApiError::LimitReached { .. }) => "Pipedrive allows 40 webhooks per app user: delete one you no longer need first.",
-            LiveError::Api(ApiError::RateLimited { .. }) => "Too many requests: the panel waits as long as Pipedrive asks, then retries.",
+            LiveError::Api(ApiError::RateLimited { scope: pipedrive_webhooks::rate_limit::RateLimitScope::Daily, .. }) => {
+                "Pipedrive's daily request budget for this company is used up: nothing is sent until it resets. What you typed is kept."
+            }
+            LiveError::Api(ApiError::RateLimited { .. }) => "Too many requests: the panel waited as long as Pipedrive asked, a few times, then gave up. Try again in a moment; what you typed is kept.",
             LiveError::Api(ApiError::InvalidField { .. }) => "Fix the fields marked below and submit again.",
             LiveError::Api(ApiError::ServerError { .. } | ApiError::UnexpectedResponse { .. }) => {
                 "The server did not answer like Pipedrive's API: check the base URL, then retry."

@@ -10,6 +10,7 @@ use crate::components::{health_class_title, health_text, type_class, LOCK_SVG};
 use crate::format::{absolute, relative};
 use crate::rows::Row;
 use html_escape::{encode_double_quoted_attribute_to_string as attr, encode_text_to_string as text};
+use pipedrive_webhooks::wire::LastHttpStatus;
 use pipedrive_webhooks::Millis;
 use std::fmt::Write;
 
@@ -47,7 +48,14 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     }
     let _ = write!(h, r#"<td class="wrap"><a href="/webhooks/{id}">"#);
     text(&r.name, &mut h);
-    h.push_str("</a></td><td><code>");
+    h.push_str("</a>");
+    if let Some(original) = r.duplicate_of {
+        let _ = write!(
+            h,
+            r#" <a class="badge dup" href="/webhooks/{original}" data-testid="dup-{id}" title="Same URL, event, version and user as #{original}: every event is delivered to both, and each takes a quota slot (R2)">duplicate of #{original}</a>"#
+        );
+    }
+    h.push_str("</td><td><code>");
     text(r.event(), &mut h);
     h.push_str(r#"</code><span class="ver" title="Payload version">v"#);
     text(r.version.trim_end_matches(".0"), &mut h);
@@ -65,8 +73,15 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     attr(r.last_delivery.map(absolute).unwrap_or_default(), &mut h);
     h.push_str(r#"">"#);
     text(r.last_delivery.map(|t| relative(t, now)).unwrap_or_else(|| "never".into()), &mut h);
-    if let Some(s) = r.last_status {
-        let _ = write!(h, " · {s}");
+    match &r.last_status {
+        Some(LastHttpStatus::Code(c)) => {
+            let _ = write!(h, " · {c}");
+        }
+        Some(other) => {
+            h.push_str(" · ");
+            text(other.text(), &mut h);
+        }
+        None => {}
     }
     let (class, title) = health_class_title(&r.health, now);
     let _ = write!(h, r#"</td><td><span class="{class}" title=""#);

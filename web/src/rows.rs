@@ -4,7 +4,8 @@
 use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::permission::may_delete_listed;
 use pipedrive_webhooks::sandbox::Sandbox;
-use pipedrive_webhooks::wire::{webhook_json, RemoteWebhook};
+use pipedrive_webhooks::duplicate::{duplicates, duplicates_in_list, SubscriptionKey};
+use pipedrive_webhooks::wire::{webhook_json, LastHttpStatus, RemoteWebhook};
 use pipedrive_webhooks::{may_delete, Caller, DenyReason, Millis, WebhookType};
 
 /// Shared rather than cloned: lists of a thousand rows are filtered on every keystroke, and `Arc`
@@ -25,8 +26,12 @@ pub struct Row {
     pub active: Option<bool>,
     pub added: Option<Millis>,
     pub last_delivery: Option<Millis>,
-    pub last_status: Option<u16>,
+    /// The last attempt's status as Pipedrive would report it (`"Error"` when none came back).
+    pub last_status: Option<LastHttpStatus>,
     pub health: Health,
+    /// The identical webhook this one repeats (same URL but a trailing slash, event, version and
+    /// user): the core's judgement, the lowest id of the group.
+    pub duplicate_of: Option<u64>,
     pub delete: Result<(), DenyReason>,
     pub auth_user: Option<String>,
     pub auth_password: Option<String>,
@@ -66,6 +71,7 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
     let admin = a.is_admin(caller);
     let owner_name = |id: u64| a.users().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_else(|| format!("user {id}"));
     let app_name = |id: u64| a.apps().find(|x| x.id == id).map(|x| x.name.clone()).unwrap_or_else(|| format!("app {id}"));
+    let dups = duplicates(a.entries().map(|e| (e.webhook.id, SubscriptionKey::of_webhook(&e.webhook))));
     a.entries()
         .map(|e| {
             let w = &e.webhook;
@@ -87,8 +93,13 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
                 active: Some(e.delivery.banned_until.is_none()),
                 added: Some(w.add_time),
                 last_delivery: e.delivery.last_attempt_at,
-                last_status: e.delivery.last_status,
+                last_status: match (e.delivery.last_attempt_at, e.delivery.last_status) {
+                    (_, Some(code)) => Some(LastHttpStatus::Code(code)),
+                    (Some(_), None) => Some(LastHttpStatus::Error),
+                    (None, None) => None,
+                },
                 health: Health::of_state(&e.delivery, &a.policy, s.clock),
+                duplicate_of: dups.get(&w.id).copied(),
                 delete: may_delete(caller, admin, w),
                 auth_user: w.http_auth_user.clone(),
                 auth_password: w.http_auth_password.clone(),
@@ -101,6 +112,7 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
 
 /// Webhooks as a live API listed them, judged for an app (OAuth) or a user (API token) caller.
 pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<SharedRow> {
+    let dups = duplicates_in_list(list);
     list.iter()
         .filter_map(|w| {
             let id = w.id?;
@@ -120,8 +132,9 @@ pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<SharedRow> {
                 active: w.is_active,
                 added: w.add_time,
                 last_delivery: w.last_delivery_time,
-                last_status: w.last_http_status,
+                last_status: w.last_http_status.clone(),
                 health: Health::of_remote(w),
+                duplicate_of: dups.get(&id).copied(),
                 delete: may_delete_listed(as_app, w.webhook_type.as_ref()),
                 auth_user: w.http_auth_user.clone(),
                 auth_password: w.http_auth_password.clone(),

@@ -6,6 +6,8 @@ use crate::rows::{live_rows, sandbox_rows, SharedRow};
 use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use leptos::prelude::*;
 use pipedrive_webhooks::sandbox::Sandbox;
+use pipedrive_webhooks::rate_limit::{after_rate_limit, AfterRateLimit, RateLimitScope, RetryBudget};
+use pipedrive_webhooks::time::{seconds_text, wait_text};
 use pipedrive_webhooks::wire::{ApiConfig, Auth, RateLimit, RemoteWebhook};
 use pipedrive_webhooks::json_read::{Fields, ReadError, ReadJson};
 use pipedrive_webhooks::{ApiError, Caller, Millis, NewWebhook, Policy, Quota, UserId, WebhookId, WebhookType};
@@ -14,8 +16,6 @@ use serde::Serialize;
 const SANDBOX_KEY: &str = "pw.sandbox";
 const CONNECTIONS_KEY: &str = "pw.connections";
 const ACTIVE_KEY: &str = "pw.active";
-/// How often a rate-limited call is retried after waiting.
-const RATE_LIMIT_RETRIES: u32 = 3;
 
 /// A saved live connection. Its token is stored apart (see [`token_key`]), never in this record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,6 +86,9 @@ pub struct Panel {
     pub rate: RwSignal<Option<RateLimit>>,
     /// A transient message, such as a rate-limit wait.
     pub notice: RwSignal<Option<String>>,
+    /// The API asked for no calls before then (a 429 not waited out): every action that calls
+    /// the API is disabled, account-wide, until this time (epoch ms), and which limit it was.
+    pub api_blocked: RwSignal<Option<(Millis, RateLimitScope)>>,
 }
 
 impl Panel {
@@ -106,6 +109,7 @@ impl Panel {
             live: RwSignal::new(LiveState::Idle),
             rate: RwSignal::new(None),
             notice: RwSignal::new(None),
+            api_blocked: RwSignal::new(None),
         };
         Effect::new(move |_| panel.sandbox.with(|s| LocalStorage::set(SANDBOX_KEY, s).ok()));
         Effect::new(move |_| panel.connections.with(|c| LocalStorage::set(CONNECTIONS_KEY, c).ok()));
@@ -193,26 +197,73 @@ impl Panel {
         Ok(ApiConfig { base_url: conn.base_url, auth })
     }
 
-    /// One live call, waiting out 429s as Pipedrive asks (a few times, then giving up).
+    /// Whether the active live connection may call the API now (no 429's wait pending).
+    pub fn api_blocked_now(&self) -> Option<(Millis, RateLimitScope)> {
+        self.api_blocked.get().filter(|(until, _)| *until > js_sys::Date::now() as Millis && !self.is_sandbox())
+    }
+
+    /// The account-wide notice for a pending 429 wait: which limit, when it resets.
+    pub fn blocked_text(until: Millis, scope: RateLimitScope, now: Millis) -> String {
+        let when = format!("{} ({} UTC)", wait_text(until - now), crate::format::clock(until));
+        match scope {
+            RateLimitScope::Daily => format!("Daily API budget used up; resets in {when}. Actions that call the API are disabled until then."),
+            RateLimitScope::Burst => format!("Rate limited by the API; calls resume in {when}."),
+        }
+    }
+
+    /// Holds every API call until `until` (a 429 not waited out), and lifts the hold then.
+    fn block_until(&self, until: Millis, scope: RateLimitScope) {
+        self.api_blocked.set(Some((until, scope)));
+        let panel = *self;
+        let delay = (until - js_sys::Date::now() as Millis).clamp(0, i32::MAX as Millis) as u32;
+        gloo_timers::callback::Timeout::new(delay, move || {
+            if panel.api_blocked.get_untracked().is_some_and(|(u, _)| u <= js_sys::Date::now() as Millis) {
+                panel.api_blocked.set(None);
+            }
+        })
+        .forget();
+    }
+
+    /// One live call. 429s are handled as the core decides (`rate_limit::after_rate_limit`): a
+    /// burst 429 is waited out exactly as long as the API asked and retried, within a budget; a
+    /// daily-budget 429 is never retried. No request goes out before a `Retry-After` has passed:
+    /// until then every call fails at once, without a request.
     async fn call(&self, call: Call) -> Result<Outcome, LiveError> {
         let api = self.api()?;
+        let now = js_sys::Date::now() as Millis;
+        if let Some((until, scope)) = self.api_blocked.get_untracked().filter(|(u, _)| *u > now) {
+            return Err(LiveError::Api(ApiError::RateLimited { retry_after_ms: Some(until - now), scope }));
+        }
         let req = call.request(&api);
-        let mut tries = 0;
+        let budget = RetryBudget::default();
+        let (mut retries, mut waited) = (0u32, 0 as Millis);
         loop {
             let answer = live::send(&req).await?;
             let rate = answer.rate_limit();
             if rate != RateLimit::default() {
                 self.rate.set(Some(rate));
             }
-            match call.decode(&answer, js_sys::Date::now() as Millis) {
-                Err(ApiError::RateLimited { retry_after_ms }) if tries < RATE_LIMIT_RETRIES => {
-                    tries += 1;
-                    // Without a hint, back off exponentially: 1 s, 2 s, 4 s.
-                    let wait = retry_after_ms.unwrap_or(1_000 << (tries - 1)).clamp(0, 60_000);
-                    self.notice.set(Some(format!("Rate limited by the API: retrying in {} s (attempt {tries} of {RATE_LIMIT_RETRIES})", pipedrive_webhooks::time::seconds_text(wait))));
-                    gloo_timers::future::TimeoutFuture::new(wait as u32).await;
-                    self.notice.set(None);
-                }
+            let now = js_sys::Date::now() as Millis;
+            match call.decode(&answer, now) {
+                Err(ApiError::RateLimited { retry_after_ms, scope }) => match after_rate_limit(scope, retry_after_ms, retries, waited, now, &budget) {
+                    AfterRateLimit::Retry { wait_ms } => {
+                        retries += 1;
+                        waited += wait_ms;
+                        self.notice.set(Some(format!(
+                            "Rate limited by the API (burst limit): retrying in {} s (retry {retries} of {})",
+                            seconds_text(wait_ms),
+                            budget.max_retries
+                        )));
+                        gloo_timers::future::TimeoutFuture::new(wait_ms.clamp(0, i32::MAX as Millis) as u32).await;
+                        self.notice.set(None);
+                    }
+                    AfterRateLimit::Stop { scope, not_before, .. } => {
+                        if let Some(until) = not_before {
+                            self.block_until(until, scope);
+                        }
+                        return Err(LiveError::Api(ApiError::RateLimited { retry_after_ms, scope }));
+                    }
+                },
                 other => return other.map_err(LiveError::Api),
             }
         }
@@ -224,11 +275,18 @@ impl Panel {
             return;
         }
         let panel = *self;
+        // While the API asks to wait, a refresh sends nothing and keeps what is shown.
+        if untrack(|| panel.api_blocked_now()).is_some() {
+            return;
+        }
+        let shown = panel.live.get_untracked();
         panel.live.set(LiveState::Loading);
         leptos::task::spawn_local(async move {
             let state = match panel.call(Call::List).await {
                 Ok(Outcome::Listed(list)) => LiveState::Loaded(list),
                 Ok(_) => LiveState::Loaded(Vec::new()),
+                // A 429 keeps the list already shown (the notice says why it is not refreshed).
+                Err(LiveError::Api(ApiError::RateLimited { .. })) if matches!(shown, LiveState::Loaded(_)) => shown,
                 Err(e) => LiveState::Failed(e),
             };
             panel.live.set(state);
@@ -300,6 +358,8 @@ impl Panel {
     pub fn switch(&self, to: Active) {
         self.active.set(to);
         self.rate.set(None);
+        // A 429's hold belongs to the account it came from.
+        self.api_blocked.set(None);
         self.live.set(LiveState::Idle);
         self.refresh();
     }

@@ -34,6 +34,9 @@ pub fn build() -> Result<PathBuf, String> {
         let _ = std::fs::remove_file(dest.join(".gitignore"));
         let _ = std::fs::remove_file(dest.join("package.json"));
     }
+    // The web build is an ES module in `.js` files: say so, or node and TypeScript (nodenext) read
+    // it, and its `.d.ts`, as CommonJS (then `init` is not callable).
+    std::fs::write(out.join("web/package.json"), "{ \"type\": \"module\" }\n").map_err(|e| e.to_string())?;
     let copy = |from: &std::path::Path, to: &std::path::Path| std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("{}: {e}", from.display()));
     for file in ["package.json", "README.md"] {
         copy(&root().join("core/js").join(file), &out.join(file))?;

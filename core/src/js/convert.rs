@@ -107,8 +107,9 @@ pub fn api_error(e: &ApiError) -> JsValue {
                 set(&js, "errors", &list);
             }
         }
-        ApiError::RateLimited { retry_after_ms } => {
+        ApiError::RateLimited { retry_after_ms, scope } => {
             set(&js, "retryAfterMs", &retry_after_ms.map(|ms| JsValue::from(ms as f64)).unwrap_or(JsValue::NULL));
+            set(&js, "scope", &scope.as_str().into());
         }
         ApiError::Forbidden { missing_scope, .. } => {
             set(&js, "missingScope", &missing_scope.as_deref().map(JsValue::from).unwrap_or(JsValue::NULL));

@@ -48,7 +48,8 @@ pub fn default_policy() -> Result<JsValue, JsValue> {
 ///   event_object: "deal", name: "Deals", version: "2.0" });
 /// ok.warnings; // []
 /// ```
-#[wasm_bindgen(js_name = validateWebhook, unchecked_return_type = "ValidWebhook")]
+// The signature is in types.d.ts (`policy` optional).
+#[wasm_bindgen(js_name = validateWebhook, skip_typescript)]
 pub fn validate_webhook(
     #[wasm_bindgen(unchecked_param_type = "NewWebhook")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue,
@@ -140,7 +141,8 @@ pub fn basic_auth_header(user: &str, password: &str) -> String {
 /// for (const id of plan.delete) await del(id);
 /// for (const w of plan.create) await create(w);
 /// ```
-#[wasm_bindgen(js_name = planSync, unchecked_return_type = "SyncPlan")]
+// The signature is in types.d.ts (`policy` optional).
+#[wasm_bindgen(js_name = planSync, skip_typescript)]
 pub fn plan_sync(
     #[wasm_bindgen(unchecked_param_type = "PipedriveWebhook[]")] current: JsValue,
     #[wasm_bindgen(unchecked_param_type = "NewWebhook[]")] desired: JsValue,
@@ -257,7 +259,9 @@ impl ReadJson for OperationKind {
 /// ```js
 /// const webhooks = decodeResponse("list", { status: res.status, headers: res.headers, body: await res.text() });
 /// ```
-#[wasm_bindgen(js_name = decodeResponse, unchecked_return_type = "DecodedWebhook[] | DecodedWebhook | true")]
+// The signature is in types.d.ts: one overload per kind, so `decodeResponse("list", …)` is typed
+// `DecodedWebhook[]` without a cast.
+#[wasm_bindgen(js_name = decodeResponse, skip_typescript)]
 pub fn decode_response(
     #[wasm_bindgen(unchecked_param_type = "\"list\" | \"create\" | \"delete\"")] kind: JsValue,
     #[wasm_bindgen(unchecked_param_type = "HttpResponseInput")] response: JsValue,
@@ -283,20 +287,29 @@ pub fn decode_response(
         api_error(&e)
     };
     match kind {
-        OperationKind::List => wire::decode_list(&r).map_err(fail).and_then(|l| to_js(&l.iter().map(remote_json).collect::<Vec<_>>())),
-        OperationKind::Create => wire::decode_create(&r).map_err(fail).and_then(|w| to_js(&remote_json(&w))),
+        OperationKind::List => wire::decode_list(&r).map_err(fail).and_then(|l| {
+            let dups = crate::duplicate::duplicates_in_list(&l);
+            to_js(&l.iter().map(|w| remote_json(w, w.id.and_then(|id| dups.get(&id).copied()))).collect::<Vec<_>>())
+        }),
+        OperationKind::Create => wire::decode_create(&r).map_err(fail).and_then(|w| to_js(&remote_json(&w, None))),
         OperationKind::Delete => wire::decode_delete(&r).map_err(fail).map(|()| JsValue::TRUE),
     }
 }
 
-/// The webhook as received (Pipedrive's names), plus times in epoch ms and `active` as a boolean.
-fn remote_json(w: &RemoteWebhook) -> serde_json::Value {
+/// The webhook as received (Pipedrive's names), plus times in epoch ms, `active` as a boolean,
+/// its health as the core judges it from the answer, the last status in words, and the webhook it
+/// duplicates (lists only).
+fn remote_json(w: &RemoteWebhook, duplicate_of: Option<u64>) -> serde_json::Value {
+    use serde_json::Value;
     let mut v = (*w.raw).clone();
     if let Some(o) = v.as_object_mut() {
         for (key, ms) in [("add_time_ms", w.add_time), ("last_delivery_time_ms", w.last_delivery_time)] {
-            o.insert(key.into(), ms.map(serde_json::Value::from).unwrap_or(serde_json::Value::Null));
+            o.insert(key.into(), ms.map(Value::from).unwrap_or(Value::Null));
         }
-        o.insert("active".into(), serde_json::Value::from(w.is_active));
+        o.insert("active".into(), Value::from(w.is_active));
+        o.insert("last_http_status_text".into(), w.last_http_status.as_ref().map(|s| Value::from(s.text())).unwrap_or(Value::Null));
+        o.insert("health".into(), Value::from(crate::health::Health::of_remote(w).label()));
+        o.insert("duplicate_of".into(), duplicate_of.map(Value::from).unwrap_or(Value::Null));
     }
     v
 }

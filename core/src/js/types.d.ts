@@ -34,7 +34,7 @@ export interface FieldError {
   field: FieldName;
   problem:
     | "required" | "too_long" | "invalid_url" | "unsupported_scheme" | "pipedrive_host" | "credentials_in_url"
-    | "unknown_action" | "action_not_for_object" | "invalid_object" | "invalid_version" | "invalid_user_id"
+    | "unknown_action" | "action_not_for_object" | "invalid_object" | "object_not_in_version" | "invalid_version" | "invalid_user_id"
     | "unknown_user" | "password_without_user" | "colon_in_user" | "control_characters" | "other";
   message: string;
 }
@@ -85,16 +85,25 @@ export interface PipedriveWebhook {
   /** May come back in clear: mask it wherever you show it. */
   http_auth_password?: string | null;
   remove_reason?: string | null;
-  last_http_status?: number | null;
+  /** The receiver's last HTTP status, or the string "Error" (a timeout, a blocked webhook or a failure on Pipedrive's side). */
+  last_http_status?: number | string | null;
   admin_id?: number;
   [unknown: string]: unknown;
 }
+
+/** How a webhook stands, judged from what the API returns: `failing` when the last status is not a 2xx (or "Error"), `banned` when `is_active` is 0, `no_deliveries` when it has never delivered. */
+export type HealthLabel = "healthy" | "no_deliveries" | "failing" | "banned" | "deleted";
 
 /** A webhook decoded by `decodeResponse`: as received, plus times in epoch ms and `active` as a boolean. */
 export interface DecodedWebhook extends PipedriveWebhook {
   add_time_ms: number | null;
   last_delivery_time_ms: number | null;
   active: boolean | null;
+  /** `last_http_status` for people: "HTTP 503", "Error (timeout or blocked)", or other text verbatim; null when none. */
+  last_http_status_text: string | null;
+  health: HealthLabel;
+  /** In a list: the id of the identical webhook (same URL but a trailing slash, action, object, version, user) this one duplicates, the lowest id of its group; null otherwise. */
+  duplicate_of: number | null;
 }
 
 export type Standing =
@@ -125,6 +134,10 @@ export interface AttemptOutcome {
   /** This failure started a ban lasting until then (R12). */
   banUntil: number | null;
   next: Next;
+  /** Ended after the webhook was deleted or removed: counts for its event only. */
+  afterDeletion: boolean;
+  /** Was in flight when a ban started and ended during it: counts for its event only. */
+  duringBan: boolean;
 }
 
 export interface Window { from: number; to: number }
@@ -205,7 +218,10 @@ export interface DeliveryEvent {
   isBulk: boolean;
   changeSource: string | null;
   data: unknown;
+  /** v2 change: only the changed fields (absent = unchanged, null = empty before); delete: the last state; create: null. */
   previous: unknown;
+  /** The fields this change changed, sorted (custom fields as `custom_fields.<key>`); empty for create and delete. Ask `changedFields.includes("stage_id")`, never compare with an absent `previous.stage_id`. */
+  changedFields: string[];
 }
 
 export interface SyncPlan {
@@ -258,7 +274,31 @@ export interface PipedriveWebhooksError extends Error {
   status?: number;
   errors?: Array<FieldError | { field: string; message: string }>;
   retryAfterMs?: number | null;
+  /** `RATE_LIMITED`: which limit was hit. A `daily` one is not worth retrying before `retryAfterMs`. */
+  scope?: "burst" | "daily";
   missingScope?: string | null;
   limit?: number;
   index?: number;
 }
+
+/**
+ * Checks a webhook before creating it (R2, R14, R15, event values and objects per version).
+ * Returns the cleaned webhook with its warnings; throws `INVALID_FIELD` with `field` and every `errors` entry.
+ * @example validateWebhook({ subscription_url: "https://example.com/h", event_action: "change", event_object: "deal", name: "Deals", version: "2.0" }).warnings // []
+ */
+export function validateWebhook(input: NewWebhook, policy?: Partial<Policy>): ValidWebhook;
+
+/**
+ * Plans an idempotent sync of the app's webhooks: `current` is the `data` of `GET /webhooks` (as this app), `desired` the subscriptions wanted.
+ * Throws `INVALID_FIELD` (with `index`) or `LIMIT_REACHED` rather than plan past the limit (R2).
+ */
+export function planSync(current: PipedriveWebhook[], desired: NewWebhook[], policy?: Partial<Policy>): SyncPlan;
+
+/**
+ * Decodes a Pipedrive API response: `"list"` gives the webhooks, `"create"` the created one, `"delete"` `true`.
+ * Otherwise throws the API error with `code` and `status` (`RATE_LIMITED` with `retryAfterMs` and `scope`).
+ * `now` (epoch ms) dates an HTTP-date `Retry-After`.
+ */
+export function decodeResponse(kind: "list", response: HttpResponseInput, now?: number | null): DecodedWebhook[];
+export function decodeResponse(kind: "create", response: HttpResponseInput, now?: number | null): DecodedWebhook;
+export function decodeResponse(kind: "delete", response: HttpResponseInput, now?: number | null): true;

@@ -44,6 +44,7 @@ pub fn DetailPage() -> impl IntoView {
                 let password = r.auth_password.clone();
                 let standing = match r.health {
                     Health::Healthy => "Delivering normally (R9).".to_string(),
+                    Health::NoDeliveries => "Nothing delivered yet: no event has matched it so far. It is neither failing nor healthy, and nothing predicts its deletion (R13).".to_string(),
                     Health::Banned { until: Some(u) } => format!("Banned until {} ({}): nothing is sent and events are lost (R12).", absolute(u), relative(u, now)),
                     Health::Banned { until: None } => "Inactive: Pipedrive reports it is not delivering (a ban, R12).".to_string(),
                     Health::Failing { since, deletion_at } => match deletion_at {
@@ -54,7 +55,7 @@ pub fn DetailPage() -> impl IntoView {
                 };
                 let log: Vec<_> = if panel.is_sandbox() { panel.sandbox.with(|s| s.log().filter(|l| l.webhook_id == id).take(50).cloned().collect()) } else { Vec::new() };
                 let delete_btn = match r.delete {
-                    Ok(()) => view! { <button class="btn danger" data-testid="detail-delete" on:click=move |_| confirm.set(true)>"Delete"</button> }.into_any(),
+                    Ok(()) => view! { <button class="btn danger" data-testid="detail-delete" disabled=move || panel.api_blocked_now().is_some() on:click=move |_| confirm.set(true)>"Delete"</button> }.into_any(),
                     Err(reason) => view! { <p class="lock-reason" data-testid="detail-lock"><crate::components::LockIcon/>" " {reason.explain()}</p> }.into_any(),
                 };
                 let name = r.name.clone();
@@ -71,7 +72,7 @@ pub fn DetailPage() -> impl IntoView {
                             <dt>"User id"</dt><dd>{r.user_id.map(|u| u.to_string()).unwrap_or_else(|| "—".into())}</dd>
                             <dt>"Version"</dt><dd>{r.version.clone()}</dd>
                             <dt>"Added"</dt><dd>{r.added.map(absolute).unwrap_or_else(|| "—".into())}</dd>
-                            <dt>"Last delivery"</dt><dd>{r.last_delivery.map(absolute).unwrap_or_else(|| "never".into())}{r.last_status.map(|s| format!(" · HTTP {s}"))}</dd>
+                            <dt>"Last delivery"</dt><dd>{r.last_delivery.map(absolute).unwrap_or_else(|| "never".into())}{r.last_status.as_ref().map(|s| format!(" · {}", s.text()))}</dd>
                             <dt>"Basic auth"</dt>
                             <dd>
                                 {r.auth_user.clone().unwrap_or_else(|| "none".into())}

@@ -82,7 +82,7 @@ pub fn NewWebhookPage() -> impl IntoView {
         ev.prevent_default();
         submitted.set(true);
         general_error.set(None);
-        if checked.with(|c| c.is_err()) || at_limit() || busy.get() {
+        if checked.with(|c| c.is_err()) || at_limit() || busy.get() || panel.api_blocked_now().is_some() {
             return;
         }
         busy.set(true);
@@ -167,8 +167,8 @@ pub fn NewWebhookPage() -> impl IntoView {
                 <div class="error-banner" role="alert" data-testid="create-error"><strong>{m}</strong><p>{hint}</p></div>
             })}
             <div class="actions">
-                <button type="submit" class="btn primary" data-testid="submit" disabled=move || at_limit() || busy.get()>
-                    {move || if at_limit() { "Limit reached".to_string() } else if busy.get() { "Creating…".to_string() } else { "Create webhook".to_string() }}
+                <button type="submit" class="btn primary" data-testid="submit" disabled=move || at_limit() || busy.get() || panel.api_blocked_now().is_some()>
+                    {move || if at_limit() { "Limit reached".to_string() } else if busy.get() { "Creating…".to_string() } else if panel.api_blocked_now().is_some() { "Waiting for the API".to_string() } else { "Create webhook".to_string() }}
                 </button>
                 {move || at_limit().then(|| view! {
                     <span class="limit-reason" data-testid="limit-reason">

@@ -38,6 +38,7 @@ fn health_matches(filter: &str, row: &Row, now: i64) -> bool {
     match filter {
         "" | "all" => true,
         "deletion" => row.health.deletion_due_within_a_day(now),
+        "duplicate" => row.duplicate_of.is_some(),
         other => row.health.label() == other,
     }
 }
@@ -142,7 +143,7 @@ pub fn WebhooksPage() -> impl IntoView {
     });
     let count_health = move |label: &'static str| {
         let now = panel.now();
-        all_rows.with(|rows| rows.iter().filter(|r| if label == "deletion" { r.health.deletion_due_within_a_day(now) } else { r.health.label() == label }).count())
+        all_rows.with(|rows| rows.iter().filter(|r| health_matches(label, r, now)).count())
     };
 
     let delete_ids = move |items: Vec<(u64, String)>| {
@@ -188,6 +189,7 @@ pub fn WebhooksPage() -> impl IntoView {
             {card("Failing", "failing", "count-failing")}
             {card("Banned", "banned", "count-banned")}
             {card("Deletion due < 24 h", "deletion", "count-deletion")}
+            {card("Duplicates", "duplicate", "count-duplicate")}
         </div>
         <div class="filters" role="search">
             <div class="segmented" role="group" aria-label="Type">
@@ -196,20 +198,22 @@ pub fn WebhooksPage() -> impl IntoView {
                 {segment("general", "General")}
                 {segment("automation", "Automation")}
             </div>
-            <label class="field-inline">"Health "
+            <label class="field-inline">"Status "
                 <select data-testid="filter-health" prop:value=move || health_filter.get()
                     on:change=move |ev| health_filter.set(event_target_value(&ev))>
                     <option value="">"All"</option>
                     <option value="healthy">"Healthy"</option>
+                    <option value="no_deliveries">"No deliveries yet"</option>
                     <option value="failing">"Failing"</option>
                     <option value="banned">"Banned"</option>
                     <option value="deletion">"Deletion due < 24 h"</option>
+                    <option value="duplicate">"Duplicates"</option>
                 </select>
             </label>
             <input id="search" type="search" placeholder="Search name, URL, event  ( / )" aria-label="Search webhooks"
                 data-testid="search" prop:value=text.get_untracked() on:input=move |ev| text.set(event_target_value(&ev))/>
             <span class="count" data-testid="row-count">{move || format!("{} of {}", visible.with(Vec::len), all_rows.with(Vec::len))}</span>
-            <button class="btn danger" data-testid="delete-selected" disabled=move || selected.with(BTreeSet::is_empty)
+            <button class="btn danger" data-testid="delete-selected" disabled=move || selected.with(BTreeSet::is_empty) || panel.api_blocked_now().is_some()
                 on:click=move |_| {
                     let chosen = selected.get();
                     let items: Vec<(u64, String)> = all_rows.with(|rows| rows.iter().filter(|r| chosen.contains(&r.id)).map(|r| (r.id, r.name.clone())).collect());
@@ -240,7 +244,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 </div>
             }.into_any(),
             Shown::Table => view! {
-                <div class="table-wrap">
+                <div class="table-wrap" class:api-blocked=move || panel.api_blocked_now().is_some()>
                 <table class="webhooks" data-testid="webhooks-table">
                     <thead>
                         <tr>
