@@ -108,6 +108,8 @@ fn start(shared: &Arc<Shared>, d: Due) {
         success: false,
         counted: false,
         ban_until: None,
+        after_deletion: false,
+        during_ban: false,
     };
     match w.account.admit(d.webhook_id, d.at) {
         Some((Admission::Send, _)) => {
@@ -142,6 +144,7 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
         Err(e) if e.is_timeout() => Response::NoAnswer,
         Err(_) => Response::Refused { after_ms: w.clock.policy(elapsed) },
     };
+    // Reported even when the webhook went while the attempt was in flight (marked as such).
     let Some(out) = w.account.attempt_ended(d.webhook_id, d.attempt, d.at, response) else {
         w.finish(d.event);
         return;
@@ -162,6 +165,8 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
         success: out.success,
         counted: out.counted,
         ban_until: out.ban_until,
+        after_deletion: out.after_deletion,
+        during_ban: out.during_ban,
     });
     if let Next::Retry { attempt, at } = out.next {
         w.schedule(at, d.webhook_id, attempt, d.event);

@@ -30,6 +30,14 @@ pub struct DeliveryRecord {
     /// Raised the ban counter (R11).
     pub counted: bool,
     pub ban_until: Option<Millis>,
+    /// The attempt was in flight when its webhook was deleted or removed, and ended after: its
+    /// result counts for its event and changed nothing (domain reference, "In flight…").
+    #[serde(default)]
+    pub after_deletion: bool,
+    /// The attempt was in flight when a ban started and ended during it: it changed nothing on
+    /// the webhook (the ban counter is frozen).
+    #[serde(default)]
+    pub during_ban: bool,
 }
 
 /// An attempt waiting for its time (R10).

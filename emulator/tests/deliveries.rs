@@ -133,3 +133,50 @@ async fn r13_a_webhook_failing_for_72_hours_is_deleted() {
     let listed = ids(c.get(format!("{base}/v1/webhooks")).bearer_auth("app-token-admin").send().await.unwrap().json().await.unwrap());
     assert_eq!(listed, vec![healthy], "72 h: deleted; the healthy one stays");
 }
+
+/// "In flight at a ban or a deletion": an attempt still running when its webhook is deleted is
+/// logged with its real result, marked `afterDeletion`, and the webhook stays deleted.
+#[tokio::test]
+async fn an_attempt_in_flight_at_a_deletion_is_logged_after_it() {
+    let emu = emulator(1.0, 1000).await;
+    let (c, base) = (client(), emu.base_url());
+    let (rx, received) = receiver().await;
+    let id = subscribe(&c, &base, &format!("{rx}/slow"), "2.0", json!({})).await;
+    event(&c, &base, "change").await;
+    // The receiver holds the attempt for a second; delete the webhook meanwhile.
+    for _ in 0..100 {
+        if received.count("/slow") == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let del = c.delete(format!("{base}/v1/webhooks/{id}")).bearer_auth("app-token-admin").send().await.unwrap();
+    assert_eq!(del.status(), 200);
+    let log = wait_for_log(&c, &base, "the in-flight attempt", |l| !of(l, id).is_empty()).await;
+    let d = &of(&log, id)[0];
+    assert_eq!((d["success"].as_bool(), d["afterDeletion"].as_bool(), d["status"].as_u64()), (Some(true), Some(true), Some(200)), "{d}");
+    let list: Value = c.get(format!("{base}/v1/webhooks")).bearer_auth("app-token-admin").send().await.unwrap().json().await.unwrap();
+    assert!(list["data"].as_array().unwrap().iter().all(|w| w["id"] != id), "still deleted");
+}
+
+/// Pipedrive reports an attempt that got no status (a timeout, a refused connection) as
+/// `last_http_status: "Error"`; the emulator answers the same, and the core reads it as failing.
+#[tokio::test]
+async fn an_attempt_without_a_status_is_listed_as_error() {
+    let emu = emulator(SCALE, 1000).await;
+    let (c, base) = (client(), emu.base_url());
+    let dead = closed_port().await;
+    let id = subscribe(&c, &base, &format!("{dead}/hook"), "2.0", json!({})).await;
+    let fresh: Value = c.get(format!("{base}/v1/webhooks")).bearer_auth("app-token-admin").send().await.unwrap().json().await.unwrap();
+    let row = fresh["data"].as_array().unwrap().iter().find(|w| w["id"] == id).cloned().unwrap();
+    assert_eq!((row["last_http_status"].clone(), row["last_delivery_time"].clone()), (Value::Null, Value::Null), "never delivered");
+    let decoded = pipedrive_webhooks::wire::RemoteWebhook::from_json(&row).unwrap();
+    assert_eq!(pipedrive_webhooks::health::Health::of_remote(&decoded).label(), "no_deliveries");
+    event(&c, &base, "change").await;
+    wait_for_log(&c, &base, "a refused attempt", |l| !of(l, id).is_empty()).await;
+    let list: Value = c.get(format!("{base}/v1/webhooks")).bearer_auth("app-token-admin").send().await.unwrap().json().await.unwrap();
+    let row = list["data"].as_array().unwrap().iter().find(|w| w["id"] == id).cloned().unwrap();
+    assert_eq!(row["last_http_status"], "Error", "{row}");
+    let decoded = pipedrive_webhooks::wire::RemoteWebhook::from_json(&row).unwrap();
+    assert_eq!(pipedrive_webhooks::health::Health::of_remote(&decoded).label(), "failing");
+}

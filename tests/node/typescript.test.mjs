@@ -70,7 +70,7 @@ export { created, deleted, failing, valid, plan, stageChanged, acct };
 `);
     files.push("consumer.mts");
     fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], noEmit: true, skipLibCheck: false, types: [] },
+      compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom", "dom.iterable"], noEmit: true, skipLibCheck: false, types: [] },
       files,
     }));
     let out = "";

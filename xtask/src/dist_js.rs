@@ -31,6 +31,19 @@ pub fn build() -> Result<PathBuf, String> {
         let bg = dest.join("pipedrive_webhooks_bg.wasm");
         exec(cmd("wasm-opt").args(["-O3", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"]).arg(&bg).arg(&bg))?;
         // wasm-bindgen writes its own .gitignore and package.json stubs per target; ours is the package's.
+        // `[Symbol.dispose]()` needs TypeScript's `esnext.disposable` lib: a strict consumer on
+        // es2022 would fail to compile the package's own types. `free()` stays for manual release.
+        let dts = dest.join("pipedrive_webhooks.d.ts");
+        let text = std::fs::read_to_string(&dts).map_err(|e| format!("{}: {e}", dts.display()))?;
+        // wasm-bindgen drops the `?` of an `Option` parameter given an explicit type: restore it
+        // on the one exported constructor that takes an optional policy.
+        const CTOR: &str = "constructor(companyId: number, policy: Partial<Policy>);";
+        if !text.contains(CTOR) {
+            return Err(format!("{}: the Account constructor's signature changed; update dist_js.rs", dts.display()));
+        }
+        let text = text.replace(CTOR, "constructor(companyId: number, policy?: Partial<Policy>);");
+        std::fs::write(&dts, text.lines().filter(|l| l.trim() != "[Symbol.dispose](): void;").map(|l| format!("{l}\n")).collect::<String>())
+            .map_err(|e| e.to_string())?;
         let _ = std::fs::remove_file(dest.join(".gitignore"));
         let _ = std::fs::remove_file(dest.join("package.json"));
     }

@@ -31,8 +31,8 @@ fn caller(value: JsValue) -> Result<Caller, JsValue> {
 impl JsAccount {
     /// An empty company; `policy` overrides Pipedrive's defaults field by field.
     #[wasm_bindgen(constructor)]
-    pub fn new(company_id: f64, #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue) -> Result<JsAccount, JsValue> {
-        Ok(JsAccount { inner: Account::new(whole(company_id, "companyId")?, super::policy_from(policy)?) })
+    pub fn new(#[wasm_bindgen(js_name = "companyId")] company_id: f64, #[wasm_bindgen(unchecked_param_type = "Partial<Policy>")] policy: Option<JsValue>) -> Result<JsAccount, JsValue> {
+        Ok(JsAccount { inner: Account::new(whole(company_id, "companyId")?, super::policy_from(policy.unwrap_or(JsValue::UNDEFINED))?) })
     }
 
     /// Restores an account from `toJSON()`'s output (an object or its JSON text).
@@ -64,7 +64,7 @@ impl JsAccount {
     }
 
     /// `userId` installs `appId`.
-    pub fn install(&mut self, app_id: f64, user_id: f64) -> Result<(), JsValue> {
+    pub fn install(&mut self, #[wasm_bindgen(js_name = "appId")] app_id: f64, #[wasm_bindgen(js_name = "userId")] user_id: f64) -> Result<(), JsValue> {
         self.inner
             .install(whole(app_id, "appId")?, whole(user_id, "userId")?)
             .map_err(|e| error("INVALID_INPUT", &e.to_string(), None))
@@ -108,13 +108,13 @@ impl JsAccount {
 
     /// R7: the user uninstalls the app; returns the ids of the webhooks removed.
     #[wasm_bindgen(unchecked_return_type = "number[]")]
-    pub fn uninstall(&mut self, app_id: f64, user_id: f64, now: f64) -> Result<JsValue, JsValue> {
+    pub fn uninstall(&mut self, #[wasm_bindgen(js_name = "appId")] app_id: f64, #[wasm_bindgen(js_name = "userId")] user_id: f64, now: f64) -> Result<JsValue, JsValue> {
         to_js(&self.inner.uninstall(whole(app_id, "appId")?, whole(user_id, "userId")?, millis(now, "now")?))
     }
 
     /// R8: the app leaves the Marketplace; returns the ids of the webhooks removed.
     #[wasm_bindgen(js_name = removeApp, unchecked_return_type = "number[]")]
-    pub fn remove_app(&mut self, app_id: f64, now: f64) -> Result<JsValue, JsValue> {
+    pub fn remove_app(&mut self, #[wasm_bindgen(js_name = "appId")] app_id: f64, now: f64) -> Result<JsValue, JsValue> {
         to_js(&self.inner.remove_app(whole(app_id, "appId")?, millis(now, "now")?))
     }
 
