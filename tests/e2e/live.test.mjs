@@ -101,7 +101,7 @@ test("422 from the server keeps the form input and says why; 429 waits and retri
     api.forced.push({ status: 429, headers: { "retry-after": "1", "content-type": "text/plain" }, body: "" });
     await connect(page, api.url, "APP-9-1");
     await page.getByTestId("notice").waitFor();
-    assert.match(await page.getByTestId("notice").innerText(), /Rate limited by the API: retrying in 1\.0 s/);
+    assert.match(await page.getByTestId("notice").innerText(), /Rate limited by the API \(burst limit\): retrying in 1\.0 s \(retry 1 of 3\)/);
     await page.getByTestId("webhooks-table").waitFor({ timeout: 5000 });
     assert.equal(api.requests.filter((r) => r.method === "GET").length, 2, "one 429, then the retry");
 

@@ -69,7 +69,7 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     attr(&r.owner, &mut h);
     h.push_str(r#"">"#);
     text(r.owner.split(" · ").next().unwrap_or_default(), &mut h);
-    h.push_str(r#"</td><td title=""#);
+    h.push_str(r#"</td><td class="last" title=""#);
     attr(r.last_delivery.map(absolute).unwrap_or_default(), &mut h);
     h.push_str(r#"">"#);
     text(r.last_delivery.map(|t| relative(t, now)).unwrap_or_else(|| "never".into()), &mut h);
@@ -77,9 +77,11 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
         Some(LastHttpStatus::Code(c)) => {
             let _ = write!(h, " · {c}");
         }
+        // "Error (timeout or blocked)" or Pipedrive's own text, on a line of its own.
         Some(other) => {
-            h.push_str(" · ");
+            h.push_str(r#"<span class="status">"#);
             text(other.text(), &mut h);
+            h.push_str("</span>");
         }
         None => {}
     }
