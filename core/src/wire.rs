@@ -581,7 +581,14 @@ pub fn decode_error(r: &HttpResponse, now: Millis) -> ApiError {
                 ApiError::InvalidField { errors }
             }
         }
-        422 => ApiError::LimitReached { limit: 40, message: message.unwrap_or_else(|| "webhook limit reached".into()) },
+        // Pipedrive's 422 says only "Webhooks limit reached": say whose limit and what it means.
+        422 => ApiError::LimitReached {
+            limit: 40,
+            message: match message {
+                Some(m) if !m.eq_ignore_ascii_case("webhooks limit reached") => m,
+                _ => "Pipedrive refused another webhook for this app user (HTTP 422): the limit is reached".into(),
+            },
+        },
         429 => ApiError::RateLimited { retry_after_ms: retry_wait_ms(r, now), scope: rate_limit_scope(r, message.as_deref()) },
         status => match (json, message) {
             (Some(_), Some(m)) => ApiError::ServerError { status, message: m },

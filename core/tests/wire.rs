@@ -97,8 +97,8 @@ fn account_errors_round_trip_through_their_wire_form() {
     let errors = vec![
         ApiError::Unauthorized,
         ApiError::NotFound { id: None },
-        // The body speaks Pipedrive's words only, so that is what comes back.
-        ApiError::LimitReached { limit: 40, message: "Webhooks limit reached".into() },
+        // The body speaks Pipedrive's words only, so that is what comes back, explained.
+        ApiError::LimitReached { limit: 40, message: "Pipedrive refused another webhook for this app user (HTTP 422): the limit is reached".into() },
         ApiError::RateLimited { retry_after_ms: None, scope: RateLimitScope::Daily },
         ApiError::InvalidField { errors: vec![FieldMessage { field: "name".into(), message: "name is required".into() }] },
     ];

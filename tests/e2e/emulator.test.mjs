@@ -96,7 +96,7 @@ test("the emulator's 422 at its limit shows beside the kept input", async () => 
     await page.locator("tr[data-testid^=row-]").first().waitFor();
     await createFromForm(page, "Second", "https://crm.example.com/2");
     await page.getByTestId("create-error").waitFor();
-    assert.match(await page.getByTestId("create-error").innerText(), /limit reached: 1 of 1 webhooks used/);
+    assert.match(await page.getByTestId("create-error").innerText(), /limit reached: Pipedrive refused another webhook for this app user \(HTTP 422\)/);
     assert.equal(await page.getByTestId("input-name").inputValue(), "Second");
     await page.screenshot({ path: screenshotPath("emulator-422"), fullPage: true });
   } finally {
