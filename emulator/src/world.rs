@@ -4,6 +4,7 @@
 
 use crate::clock::Clock;
 use crate::seed::Seed;
+use pipedrive_webhooks::delivery::{Phase, Step};
 use pipedrive_webhooks::payload::Emitted;
 use pipedrive_webhooks::{Account, Caller, Millis, WebhookId};
 use serde::{Deserialize, Serialize};
@@ -40,14 +41,33 @@ pub struct DeliveryRecord {
     pub during_ban: bool,
 }
 
-/// An attempt waiting for its time (R10).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// An attempt waiting for its time (R10): a start, ordered as the core orders work at an instant
+/// ([`Step`]; the scheduler applies time alone, `Account::tick`, before any start it admits).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
     pub at: Millis,
     pub seq: u64,
     pub webhook_id: WebhookId,
     pub attempt: u8,
     pub event: usize,
+}
+
+impl Due {
+    pub fn step(&self) -> Step {
+        Step { at: self.at, phase: Phase::AttemptStart, seq: self.seq }
+    }
+}
+
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.step().cmp(&other.step())
+    }
+}
+
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// What the state file holds.

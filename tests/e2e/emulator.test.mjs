@@ -6,7 +6,7 @@ import path from "node:path";
 import fs from "node:fs";
 import os from "node:os";
 import { spawn } from "node:child_process";
-import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath } from "./support.mjs";
+import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath, connectPanel } from "./support.mjs";
 
 const binary = path.join(repoRoot, "target/debug/pipedrive-webhooks-emulator");
 
@@ -46,14 +46,7 @@ after(async () => {
   await panel?.close();
 });
 
-async function connect(page, url) {
-  await page.goto(panel.url + "/connections");
-  await page.getByTestId("conn-label").fill("Local emulator");
-  await page.getByTestId("conn-address").fill(url);
-  await page.getByTestId("conn-oauth").check();
-  await page.getByTestId("conn-token").fill("app-token");
-  await page.getByTestId("conn-add").click();
-}
+const connect = (page, url) => connectPanel(page, panel.url, { label: "Local emulator", address: url, token: "app-token" });
 
 async function createFromForm(page, name, url) {
   await page.getByRole("link", { name: "New webhook" }).click();

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath } from "./support.mjs";
+import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath, connectPanel } from "./support.mjs";
 import { startFakePipedrive } from "../node/fake-pipedrive.mjs";
 
 const require = createRequire(import.meta.url);
@@ -32,14 +32,7 @@ async function company(policy) {
 }
 
 /** Adds a connection through the Connections form, as a user would. */
-async function connect(page, address, token, oauth = true) {
-  await page.goto(panel.url + "/connections");
-  await page.getByTestId("conn-label").fill("Local");
-  await page.getByTestId("conn-address").fill(address);
-  if (oauth) await page.getByTestId("conn-oauth").check();
-  await page.getByTestId("conn-token").fill(token);
-  await page.getByTestId("conn-add").click();
-}
+const connect = (page, address, token, oauth = true) => connectPanel(page, panel.url, { label: "Local", address, token, oauth });
 
 test("connect, list, create and delete against a live API; tokens only in headers", async () => {
   const api = await company();

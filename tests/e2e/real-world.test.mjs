@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath } from "./support.mjs";
+import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath, connectPanel } from "./support.mjs";
 import { startFakePipedrive } from "../node/fake-pipedrive.mjs";
 
 const require = createRequire(import.meta.url);
@@ -30,14 +30,7 @@ async function company() {
   });
 }
 
-async function connect(page, address) {
-  await page.goto(panel.url + "/connections");
-  await page.getByTestId("conn-label").fill("Live");
-  await page.getByTestId("conn-address").fill(address);
-  await page.getByTestId("conn-oauth").check();
-  await page.getByTestId("conn-token").fill("APP-9-1");
-  await page.getByTestId("conn-add").click();
-}
+const connect = (page, address) => connectPanel(page, panel.url, { label: "Live", address, token: "APP-9-1" });
 
 const json = (data) => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ success: true, status: "ok", data }) });
 const DAILY = { status: 429, headers: { "retry-after": "3939", "content-type": "application/json" }, body: '{"success":false,"error":"daily request budget exceeded","errorCode":429}' };

@@ -72,3 +72,13 @@ export function screenshotPath(name) {
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, `${name}.png`);
 }
+
+/** Adds a live connection through the Connections form, as a user would. */
+export async function connectPanel(page, panelUrl, { label, address, token, oauth = true }) {
+  await page.goto(panelUrl + "/connections");
+  await page.getByTestId("conn-label").fill(label);
+  await page.getByTestId("conn-address").fill(address);
+  if (oauth) await page.getByTestId("conn-oauth").check();
+  await page.getByTestId("conn-token").fill(token);
+  await page.getByTestId("conn-add").click();
+}
