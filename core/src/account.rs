@@ -399,6 +399,28 @@ impl Account {
         out
     }
 
+    /// The next instant at which time alone changes something (a ban ends, R12; a deletion falls
+    /// due, R13), so a driver running on a clock can wake then instead of at the next event.
+    ///
+    /// ```
+    /// use pipedrive_webhooks::{Account, Caller, NewWebhook, Policy, Response, User, HOUR};
+    /// let mut acct = Account::new(1, Policy::default());
+    /// acct.add_user(User { id: 1, name: "Ana".into(), is_admin: true }).unwrap();
+    /// let w = acct.create(&Caller::User { user_id: 1 }, &NewWebhook::new("https://example.com/h", "*", "*", "All").with_version("2.0"), 0).unwrap();
+    /// assert_eq!(acct.next_timed_change(), None);
+    /// acct.attempt_ended(w.id, 1, 0, Response::Refused { after_ms: 1 });
+    /// assert_eq!(acct.next_timed_change(), Some(1 + 72 * HOUR));
+    /// ```
+    pub fn next_timed_change(&self) -> Option<Millis> {
+        let p = &self.policy;
+        self.webhooks
+            .values()
+            .filter(|e| e.delivery.deleted_at.is_none())
+            .flat_map(|e| [e.delivery.banned_until, e.delivery.deletion_due(p)])
+            .flatten()
+            .min()
+    }
+
     /// May an attempt to webhook `id` start at `now`? `None` when the webhook is gone.
     pub fn admit(&mut self, id: WebhookId, now: Millis) -> Option<(Admission, TickOutcome)> {
         let policy = self.policy;

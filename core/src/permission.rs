@@ -42,6 +42,9 @@ pub enum DenyReason {
     OtherUsersWebhook,
     /// Automation (or unknown-type) webhooks are read-only here.
     ReadOnlyType,
+    /// This app's webhook, but made for another user: the app's token for this user does not
+    /// list it, so it may not delete it either (R5, R6).
+    OtherUsersAppWebhook,
 }
 
 impl DenyReason {
@@ -53,11 +56,13 @@ impl DenyReason {
             DenyReason::GeneralWebhookForApp => "General webhook: only its user can delete it in Pipedrive, not an app (R6).",
             DenyReason::OtherUsersWebhook => "Another user's general webhook: only that user or an admin can delete it (R6).",
             DenyReason::ReadOnlyType => "Automation and unknown-type webhooks are read-only (R3).",
+            DenyReason::OtherUsersAppWebhook => "Made by this app for another user: only the app acting for that user can see or delete it (R5, R6).",
         }
     }
 }
 
-/// Whether `caller` may delete `w` (R6). `caller_is_admin` matters for users only.
+/// Whether `caller` may delete `w` (R6). `caller_is_admin` matters for users only. One rule with
+/// listing: a caller deletes only what it may see ([`may_see`], R5).
 ///
 /// ```
 /// use pipedrive_webhooks::{may_delete, Caller, DenyReason, Webhook};
@@ -68,7 +73,8 @@ impl DenyReason {
 /// ```
 pub fn may_delete(caller: &Caller, caller_is_admin: bool, w: &Webhook) -> Result<(), DenyReason> {
     match (&w.webhook_type, caller) {
-        (WebhookType::Application, Caller::App { app_id, .. }) if w.app_id == Some(*app_id) => Ok(()),
+        (WebhookType::Application, Caller::App { app_id, user_id }) if w.app_id == Some(*app_id) && w.owner_id == *user_id => Ok(()),
+        (WebhookType::Application, Caller::App { app_id, .. }) if w.app_id == Some(*app_id) => Err(DenyReason::OtherUsersAppWebhook),
         (WebhookType::Application, Caller::App { .. }) => Err(DenyReason::OtherAppsWebhook),
         (WebhookType::Application, Caller::User { .. }) => Err(DenyReason::AppWebhookForUser),
         (WebhookType::General, Caller::App { .. }) => Err(DenyReason::GeneralWebhookForApp),
@@ -88,6 +94,20 @@ pub fn may_see(caller: &Caller, caller_is_admin: bool, w: &Webhook) -> bool {
         (_, Caller::App { user_id, .. }) => w.owner_id == *user_id,
         (_, Caller::User { user_id }) => caller_is_admin || w.owner_id == *user_id,
     }
+}
+
+/// Whether `caller` may see `w`'s Basic-auth password: only a caller that may list the webhook
+/// (R5, R14).
+///
+/// ```
+/// use pipedrive_webhooks::{permission::may_reveal, Caller, Webhook};
+/// let w = Webhook::example(); // app 1's webhook for user 1
+/// assert!(may_reveal(&Caller::App { app_id: 1, user_id: 1 }, false, &w));
+/// assert!(!may_reveal(&Caller::App { app_id: 1, user_id: 2 }, true, &w));
+/// assert!(!may_reveal(&Caller::App { app_id: 2, user_id: 1 }, false, &w));
+/// ```
+pub fn may_reveal(caller: &Caller, caller_is_admin: bool, w: &Webhook) -> bool {
+    may_see(caller, caller_is_admin, w)
 }
 
 /// The OAuth scopes that allow an app to list (R1).

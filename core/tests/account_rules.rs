@@ -150,6 +150,33 @@ fn r06_only_the_creating_app_deletes_its_webhooks() {
     assert_eq!(a.delete(&app(MY_APP, ANA), w, 2).unwrap_err().status(), 404, "gone after delete");
 }
 
+/// One rule for listing and deleting (R5, R6): the app acting for Ben neither lists nor deletes
+/// the webhook it made for Ana, and the 403 says why. Every caller, every webhook: what a caller
+/// may delete, it may see, and only then may it reveal the password.
+#[test]
+fn r05_r06_a_caller_deletes_only_what_it_may_list() {
+    let mut a = company();
+    let for_ana = a.create(&app(MY_APP, ANA), &hook(1), 0).unwrap().id;
+    assert!(a.list(&app(MY_APP, BEN)).unwrap().iter().all(|e| e.webhook.id != for_ana), "not listed for Ben");
+    let err = a.delete(&app(MY_APP, BEN), for_ana, 1).unwrap_err();
+    assert_eq!(err.status(), 403);
+    assert!(err.to_string().contains("another user"), "{err}");
+    assert!(a.entry(for_ana).is_some(), "nothing deleted");
+    a.create(&user(BEN), &hook(2), 0).unwrap();
+    a.create(&app(OTHER_APP, ADMIN), &hook(3), 0).unwrap();
+    let callers: Vec<Caller> = [MY_APP, OTHER_APP, READ_ONLY_APP].iter().flat_map(|&ap| [ADMIN, ANA, BEN].map(|u| app(ap, u))).chain([ADMIN, ANA, BEN].map(user)).collect();
+    for c in &callers {
+        let admin = a.is_admin(c);
+        for e in a.entries() {
+            let seen = may_see(c, admin, &e.webhook);
+            if may_delete(c, admin, &e.webhook).is_ok() {
+                assert!(seen, "{c:?} may delete #{} without seeing it", e.webhook.id);
+            }
+            assert_eq!(permission::may_reveal(c, admin, &e.webhook), seen);
+        }
+    }
+}
+
 #[test]
 fn r06_users_delete_their_general_webhooks_admins_anyones_apps_none() {
     let mut a = company();

@@ -80,7 +80,10 @@ pub async fn scheduler(shared: Arc<Shared>) {
                 let Reverse(d) = w.due.pop().expect("peeked");
                 ready.push(d);
             }
-            let wait = w.due.peek().map_or(Duration::from_secs(3600), |Reverse(d)| w.clock.real(d.at - now));
+            // Wake for the next attempt due, and also for the next ban end or deletion (R12, R13):
+            // they take effect at their emulated instant, whoever looks, not at the next event.
+            let next = [w.due.peek().map(|Reverse(d)| d.at), w.account.next_timed_change()].into_iter().flatten().min();
+            let wait = next.map_or(Duration::from_secs(3600), |at| w.clock.real(at - now));
             (ready, wait)
         };
         for d in ready {
