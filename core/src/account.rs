@@ -158,6 +158,16 @@ impl Account {
         }
     }
 
+    /// Whether `app` is listed in the Marketplace (false after R8).
+    pub fn is_listed(&self, app: AppId) -> bool {
+        self.apps.get(&app).is_some_and(|a| a.listed)
+    }
+
+    /// Lists `app` in the Marketplace again (after R8), as a developer republishing it would.
+    pub fn relist_app(&mut self, app: AppId) -> Result<(), SetupError> {
+        self.apps.get_mut(&app).map(|a| a.listed = true).ok_or(SetupError::UnknownApp(app))
+    }
+
     pub fn users(&self) -> impl Iterator<Item = &User> {
         self.users.values()
     }

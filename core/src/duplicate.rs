@@ -35,6 +35,34 @@ impl SubscriptionKey {
         }
     }
 
+    /// The key of a webhook about to be created (its user unknown until the API picks the caller).
+    pub fn of_input(w: &crate::NewWebhook) -> Self {
+        SubscriptionKey {
+            url: url_key(&w.subscription_url),
+            action: w.event_action.trim().to_string(),
+            object: w.event_object.trim().to_string(),
+            version: w.version.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or("2.0").to_string(),
+            user_id: w.user_id,
+        }
+    }
+
+    /// Whether a webhook with key `other` would be a duplicate of this one; a key without a user
+    /// matches any user (a create without `user_id` takes the caller's).
+    ///
+    /// ```
+    /// use pipedrive_webhooks::{duplicate::SubscriptionKey, NewWebhook};
+    /// let new = SubscriptionKey::of_input(&NewWebhook::new("https://a.example/h/", "change", "deal", "x").with_version("2.0"));
+    /// let listed = SubscriptionKey { url: "https://a.example/h".into(), action: "change".into(), object: "deal".into(), version: "2.0".into(), user_id: Some(4) };
+    /// assert!(new.matches(&listed));
+    /// ```
+    pub fn matches(&self, other: &SubscriptionKey) -> bool {
+        self.url == other.url
+            && self.action == other.action
+            && self.object == other.object
+            && self.version == other.version
+            && (self.user_id.is_none() || other.user_id.is_none() || self.user_id == other.user_id)
+    }
+
     /// The key of a webhook as an API listed it (every field may be absent).
     pub fn of_remote(w: &RemoteWebhook) -> Self {
         let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();

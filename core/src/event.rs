@@ -69,6 +69,27 @@ impl EventAction {
         }
     }
 
+    /// This action in `version`'s words (v2 → v1: create→added, change→updated, delete→deleted),
+    /// so switching a form's version keeps the meaning.
+    ///
+    /// ```
+    /// use pipedrive_webhooks::{EventAction, PayloadVersion};
+    /// assert_eq!(EventAction::Change.in_version(PayloadVersion::V1), EventAction::Updated);
+    /// assert_eq!(EventAction::Merged.in_version(PayloadVersion::V2), EventAction::Change);
+    /// assert_eq!(EventAction::Any.in_version(PayloadVersion::V1), EventAction::Any);
+    /// ```
+    pub fn in_version(self, version: PayloadVersion) -> Self {
+        use EventAction::*;
+        match (version, self.to_v2()) {
+            (PayloadVersion::V2, v2) => v2,
+            (PayloadVersion::V1, Create) => Added,
+            (PayloadVersion::V1, Change) if self == Merged => Merged,
+            (PayloadVersion::V1, Change) => Updated,
+            (PayloadVersion::V1, Delete) => Deleted,
+            (PayloadVersion::V1, other) => other,
+        }
+    }
+
     /// The v2 word for this action (v1 → v2: added→create, updated/merged→change, deleted→delete).
     pub fn to_v2(self) -> Self {
         use EventAction::*;

@@ -23,6 +23,7 @@ pub mod permission;
 pub mod policy;
 pub mod rate_limit;
 pub mod rng;
+pub mod rules;
 pub mod sandbox;
 pub mod simulator;
 pub mod sync;

@@ -165,6 +165,24 @@ impl Sandbox {
     }
 
     /// The caller the sandbox acts as: your app, for `user`.
+    /// Why your app cannot call the API for `user`: it was uninstalled for them (R7) or removed
+    /// from the Marketplace (R8). `None` when it is installed.
+    pub fn not_installed(&self, user: UserId) -> Option<&'static str> {
+        if !self.account.is_listed(YOUR_APP) {
+            Some("Your app was removed from the Marketplace (R8): its tokens stopped working and all its webhooks were deleted.")
+        } else if !self.account.is_installed(YOUR_APP, user) {
+            Some("Your app is not installed for this user (uninstalled, R7): its token for them stopped working and its webhooks for them were deleted.")
+        } else {
+            None
+        }
+    }
+
+    /// Lists your app again (after R8) and installs it for `user` (after R7).
+    pub fn reinstall(&mut self, user: UserId) -> Result<(), crate::account::SetupError> {
+        self.account.relist_app(YOUR_APP)?;
+        self.account.install(YOUR_APP, user)
+    }
+
     pub fn caller(&self, user: UserId) -> Caller {
         Caller::App { app_id: YOUR_APP, user_id: user }
     }

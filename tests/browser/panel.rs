@@ -301,9 +301,14 @@ async fn saved_connections_survive_a_restart_and_an_unreadable_save_falls_back_t
     type_into(&root, "conn-address", "http://127.0.0.1:9");
     type_into(&root, "conn-token", "t0ken");
     click(&root, "conn-add");
-    settle().await;
-    assert_eq!(text_of(&root, "connection"), "Acme staging · live");
+    // Nothing listens there: the connect fails, says so, and nothing is saved (#16).
+    wait_until("the connect error", || find(&root, "conn-error").is_some()).await;
+    assert!(text_of(&root, "conn-error").contains("Not connected, nothing saved"), "{}", text_of(&root, "conn-error"));
+    assert_eq!(text_of(&root, "connection"), "Sandbox");
     drop(app);
+    // A connection saved earlier (as a successful connect saves it) and the active one.
+    store("pw.connections", r#"[{"id": 1, "label": "Acme staging", "base_url": "http://127.0.0.1:9", "oauth": false, "remember": false}]"#);
+    store("pw.active", r#"{"Live": 1}"#);
     // A restart reads the saved connection and which one was active.
     let (root, app) = remount_at("/connections");
     settle().await;

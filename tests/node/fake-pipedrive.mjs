@@ -24,6 +24,12 @@ export async function startFakePipedrive(pw, setup, policy) {
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       const url = new URL(req.url, "http://x");
+      // Like Pipedrive, no emulator control routes (the panel probes /_emulator/clock to tell an
+      // emulator apart): a 404, neither counted nor answered from `forced`.
+      if (url.pathname.startsWith("/_emulator/")) {
+        res.writeHead(404, { ...cors, "content-type": "application/json" });
+        return res.end('{"success":false,"error":"Not found"}');
+      }
       requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers });
       const send = (status, body) => {
         res.writeHead(status, { ...cors, "content-type": "application/json", "x-ratelimit-limit": "40", "x-ratelimit-remaining": "39", "x-ratelimit-reset": "2" });

@@ -67,7 +67,7 @@ pub fn QuotaMeter(quota: Quota, #[prop(into)] label: String) -> impl IntoView {
     let class = if quota.used >= quota.limit { "meter full" } else if pct >= 80 { "meter high" } else { "meter" };
     view! {
         <div class="quota" data-testid="quota">
-            <span class="quota-label">{label}</span>
+            <span class="quota-label"><RuleText text=label/></span>
             <span class="quota-value" data-testid="quota-value">{format!("{} / {}", quota.used, quota.limit)}</span>
             <span class=class role="meter" aria-valuemin="0" aria-valuemax=quota.limit aria-valuenow=quota.used>
                 <span class="meter-fill" style=format!("width: {pct}%")></span>
@@ -76,7 +76,9 @@ pub fn QuotaMeter(quota: Quota, #[prop(into)] label: String) -> impl IntoView {
     }
 }
 
-/// A modal confirmation listing what will happen. Escape or Cancel closes it.
+/// A modal confirmation listing what will happen: a native `<dialog>` shown modally, so focus
+/// moves into it, Tab stays inside, the page behind is inert (no Delete button behind it can be
+/// pressed) and Escape cancels. Focus goes back to what opened it when it closes.
 #[component]
 pub fn ConfirmDialog(
     #[prop(into)] title: String,
@@ -85,23 +87,66 @@ pub fn ConfirmDialog(
     on_confirm: impl Fn() + 'static,
     on_cancel: impl Fn() + Clone + 'static,
 ) -> impl IntoView {
-    let cancel = on_cancel.clone();
-    let esc = window_event_listener(leptos::ev::keydown, move |e| {
-        if e.key() == "Escape" {
-            cancel();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let opener = document().active_element();
+    Effect::new(move |_| {
+        if let Some(d) = dialog.get() {
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+            // The safe choice first: Enter on a just-opened dialog cancels.
+            if let Ok(Some(cancel)) = d.query_selector("[data-testid=confirm-cancel]") {
+                let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(cancel).focus();
+            }
         }
     });
-    on_cleanup(move || esc.remove());
+    on_cleanup(move || {
+        if let Some(el) = opener.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+            let _ = el.focus();
+        }
+    });
+    let cancel = on_cancel.clone();
     view! {
-        <div class="backdrop">
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" data-testid="confirm-dialog">
-                <h2 id="dialog-title">{title}</h2>
-                <ul class="dialog-items">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
-                <div class="actions">
-                    <button class="btn" on:click=move |_| on_cancel() data-testid="confirm-cancel">"Cancel"</button>
-                    <button class="btn danger" on:click=move |_| on_confirm() data-testid="confirm-ok" autofocus>{confirm_label}</button>
-                </div>
+        <dialog class="dialog" node_ref=dialog aria-labelledby="dialog-title" data-testid="confirm-dialog"
+            on:cancel=move |ev: leptos::ev::Event| { ev.prevent_default(); cancel(); }>
+            <h2 id="dialog-title">{title}</h2>
+            <ul class="dialog-items">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+            <div class="actions">
+                <button class="btn" on:click=move |_| on_cancel() data-testid="confirm-cancel">"Cancel"</button>
+                <button class="btn danger" on:click=move |_| on_confirm() data-testid="confirm-ok">{confirm_label}</button>
             </div>
+        </dialog>
+    }
+}
+
+/// Whether a modal dialog is open (global shortcuts stand still then).
+pub fn dialog_open() -> bool {
+    document().query_selector("dialog[open]").ok().flatten().is_some()
+}
+
+/// Text whose rule numbers (R1–R15) link to their entries on the Rules page.
+#[component]
+pub fn RuleText(#[prop(into)] text: String) -> impl IntoView {
+    pipedrive_webhooks::rules::split_rule_numbers(&text)
+        .into_iter()
+        .map(|(part, is_rule)| {
+            if is_rule {
+                let title = pipedrive_webhooks::rules::rule(part).map(|r| format!("{}: {}", r.id, r.title)).unwrap_or_default();
+                view! { <a class="rule-link" href=format!("/rules#{}", part.to_ascii_lowercase()) title=title>{part.to_string()}</a> }.into_any()
+            } else {
+                part.to_string().into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// The short confirmation of the last action ("Created webhook #41"), read out by screen readers.
+#[component]
+pub fn Toast() -> impl IntoView {
+    let panel = expect_context::<crate::state::Panel>();
+    view! {
+        <div class="toast-region" role="status" aria-live="polite">
+            {move || panel.toast.get().map(|t| view! { <p class="toast" data-testid="toast">{t}</p> })}
         </div>
     }
 }

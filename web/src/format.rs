@@ -28,9 +28,11 @@ pub fn span(ms: Millis) -> String {
     }
 }
 
-/// "3 min ago" or "in 5 h" relative to `now`.
+/// "3 min ago" or "in 5 h" relative to `now`; "now" within the same second (never "in 0 s").
 pub fn relative(at: Millis, now: Millis) -> String {
-    if at <= now {
+    if (at - now).abs() < SECOND {
+        "now".into()
+    } else if at <= now {
         format!("{} ago", span(now - at))
     } else {
         format!("in {}", span(at - now))

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
-use pages::{connections::ConnectionsPage, detail::DetailPage, new_webhook::NewWebhookPage, sandbox_tools::{SandboxClock, SandboxToolsPage}, simulator::SimulatorPage, webhooks::WebhooksPage};
+use pages::{connections::ConnectionsPage, detail::DetailPage, new_webhook::NewWebhookPage, rules::RulesPage, sandbox_tools::{SandboxClock, SandboxToolsPage}, simulator::SimulatorPage, webhooks::WebhooksPage};
 use state::{Active, Panel};
 
 pub use rules_summary::RulesSummary;
@@ -42,7 +42,8 @@ fn Shell() -> impl IntoView {
             .target()
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-        if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+        // Not while typing, nor while a dialog is open (it owns the keyboard then).
+        if typing || e.ctrl_key() || e.meta_key() || e.alt_key() || components::dialog_open() {
             return;
         }
         match e.key().as_str() {
@@ -63,6 +64,7 @@ fn Shell() -> impl IntoView {
         Some(c) => format!("{} · live", c.label),
     };
     view! {
+        <a class="skip-link" href="#main" data-testid="skip-link">"Skip to content"</a>
         <header class="topbar">
             <span class="brand">"pipedrive-webhooks"</span>
             <label class="switcher">
@@ -118,8 +120,10 @@ fn Shell() -> impl IntoView {
                 <A href="/simulator">"Simulator"</A>
                 {move || panel.is_sandbox().then(|| view! { <A href="/sandbox">"Sandbox tools"</A> })}
                 <A href="/connections">"Connections"</A>
+                <A href="/rules">"Rules"</A>
             </nav>
-            <main class="content">
+            <main class="content" id="main" tabindex="-1">
+                <components::Toast/>
                 <Routes fallback=|| view! { <h1>"Not found"</h1><p><A href="/">"Back to webhooks"</A></p> }>
                     <Route path=path!("/") view=WebhooksPage/>
                     <Route path=path!("/webhooks/new") view=NewWebhookPage/>
@@ -127,6 +131,7 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/simulator") view=SimulatorPage/>
                     <Route path=path!("/sandbox") view=SandboxToolsPage/>
                     <Route path=path!("/connections") view=ConnectionsPage/>
+                    <Route path=path!("/rules") view=RulesPage/>
                 </Routes>
             </main>
         </div>

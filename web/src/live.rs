@@ -14,6 +14,17 @@ pub enum LiveError {
     Network(String),
     /// The connection has no token in this browser session.
     MissingToken,
+    /// The sandbox's app is not installed for the acting user (R7) or left the Marketplace (R8).
+    NotInstalled(&'static str),
+}
+
+/// What a call was doing, so an error can name its real cause (a 403 on create is about scopes,
+/// on delete about ownership).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doing {
+    List,
+    Create,
+    Delete,
 }
 
 impl LiveError {
@@ -23,6 +34,20 @@ impl LiveError {
             LiveError::Api(e) => e.to_string(),
             LiveError::Network(base) => format!("could not reach {base}"),
             LiveError::MissingToken => "this connection has no token in this browser session".into(),
+            LiveError::NotInstalled(why) => (*why).into(),
+        }
+    }
+
+    /// What to do about it, for what the call was doing.
+    pub fn hint_for(&self, doing: Doing) -> &'static str {
+        match (self, doing) {
+            (LiveError::Api(ApiError::Forbidden { missing_scope: None, .. }), Doing::Create | Doing::List) => {
+                "The app needs the webhooks:full (or admin) scope to create webhooks (webhooks:read to list): add it to the app and have the user reinstall it (R1)."
+            }
+            (LiveError::Api(ApiError::Forbidden { .. }), Doing::Delete) => {
+                "Only the app that made an app webhook can delete it, acting for the user it made it for; a general webhook only its user or an admin (R6)."
+            }
+            _ => self.hint(),
         }
     }
 
@@ -42,7 +67,8 @@ impl LiveError {
                 "Pipedrive's daily request budget for this company is used up: nothing is sent until it resets. What you typed is kept."
             }
             LiveError::Api(ApiError::RateLimited { .. }) => "Too many requests: the panel waited as long as Pipedrive asked, a few times, then gave up. Try again in a moment; what you typed is kept.",
-            LiveError::Api(ApiError::InvalidField { .. }) => "Fix the fields marked below and submit again.",
+            LiveError::Api(ApiError::InvalidField { .. }) => "Fix the marked fields and submit again.",
+            LiveError::NotInstalled(_) => "Reinstall the app for this user to create and delete webhooks again.",
             LiveError::Api(ApiError::ServerError { .. } | ApiError::UnexpectedResponse { .. }) => {
                 "The server did not answer like Pipedrive's API: check the base URL, then retry."
             }
@@ -88,6 +114,15 @@ pub async fn send(req: &HttpRequest) -> Result<Answer, LiveError> {
     let headers = resp.headers().entries().collect();
     let body = resp.binary().await.unwrap_or_default();
     Ok(Answer { status: resp.status(), headers, body })
+}
+
+/// A GET without credentials (an emulator's clock); `None` on any failure or a non-2xx.
+pub async fn get_bytes(url: &str) -> Option<Vec<u8>> {
+    let resp = Request::get(url).send().await.ok()?;
+    if !(200..300).contains(&resp.status()) {
+        return None;
+    }
+    resp.binary().await.ok()
 }
 
 /// The three calls, decoded by the core.

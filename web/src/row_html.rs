@@ -14,7 +14,23 @@ use pipedrive_webhooks::wire::LastHttpStatus;
 use pipedrive_webhooks::Millis;
 use std::fmt::Write;
 
-/// Middle-cut for long URLs; the full URL goes in the tooltip.
+/// A URL shortened for a table cell: the scheme dropped, the host and port always kept whole
+/// (a local receiver's port is what tells them apart), the path cut in the middle; the full URL
+/// goes in the tooltip.
+pub fn short_url(url: &str, max: usize) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (host, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let budget = max.saturating_sub(host.chars().count());
+    if path.chars().count() <= budget.max(1) {
+        return format!("{host}{path}");
+    }
+    if budget < 4 {
+        return format!("{host}/…");
+    }
+    format!("{host}{}", cut_middle(path, budget))
+}
+
+/// Middle-cut for long text.
 pub fn cut_middle(s: &str, max: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= max {
@@ -49,6 +65,12 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     let _ = write!(h, r#"<td class="wrap"><a href="/webhooks/{id}">"#);
     text(&r.name, &mut h);
     h.push_str("</a>");
+    if !r.listed {
+        let _ = write!(
+            h,
+            r#" <span class="badge unlisted" data-testid="unlisted-{id}" title="This caller would not see it in GET /v1/webhooks (R5): only the sandbox shows the whole company">not listed for this caller</span>"#
+        );
+    }
     if let Some(original) = r.duplicate_of {
         let _ = write!(
             h,
@@ -62,13 +84,20 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     h.push_str(r#"</span></td><td><code class="url" title=""#);
     attr(&r.url, &mut h);
     h.push_str(r#"">"#);
-    text(cut_middle(&r.url, 24), &mut h);
+    text(short_url(&r.url, 22), &mut h);
     let _ = write!(h, r#"</code></td><td><span class="{}" data-testid="type-{id}">"#, type_class(&r.kind));
     text(r.kind.as_str(), &mut h);
     h.push_str(r#"</span></td><td class="muted col-owner" title=""#);
     attr(&r.owner, &mut h);
     h.push_str(r#"">"#);
-    text(r.owner.split(" · ").next().unwrap_or_default(), &mut h);
+    // The user, and under it the owning app (for app webhooks): both visible at every width.
+    let (user, app) = r.owner.split_once(" · ").unwrap_or((&r.owner, ""));
+    text(user, &mut h);
+    if !app.is_empty() {
+        h.push_str(r#"<span class="sub">"#);
+        text(app, &mut h);
+        h.push_str("</span>");
+    }
     h.push_str(r#"</td><td class="last" title=""#);
     attr(r.last_delivery.map(absolute).unwrap_or_default(), &mut h);
     h.push_str(r#"">"#);

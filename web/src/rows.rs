@@ -6,7 +6,7 @@ use pipedrive_webhooks::permission::may_delete_listed;
 use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::duplicate::{duplicates, duplicates_in_list, SubscriptionKey};
 use pipedrive_webhooks::wire::{webhook_json, LastHttpStatus, RemoteWebhook};
-use pipedrive_webhooks::{may_delete, Caller, DenyReason, Millis, WebhookType};
+use pipedrive_webhooks::{may_delete, may_see, Caller, DenyReason, Millis, WebhookType};
 
 /// Shared rather than cloned: lists of a thousand rows are filtered on every keystroke, and `Arc`
 /// equality of `Eq` values compares pointers first.
@@ -32,6 +32,9 @@ pub struct Row {
     /// The identical webhook this one repeats (same URL but a trailing slash, event, version and
     /// user): the core's judgement, the lowest id of the group.
     pub duplicate_of: Option<u64>,
+    /// Whether this caller would see it through the API (R5); the sandbox shows every webhook of
+    /// the company, and marks the others. Its password is revealed only when true (R14).
+    pub listed: bool,
     pub delete: Result<(), DenyReason>,
     pub auth_user: Option<String>,
     pub auth_password: Option<String>,
@@ -100,6 +103,7 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
                 },
                 health: Health::of_state(&e.delivery, &a.policy, s.clock),
                 duplicate_of: dups.get(&w.id).copied(),
+                listed: may_see(caller, admin, w),
                 delete: may_delete(caller, admin, w),
                 auth_user: w.http_auth_user.clone(),
                 auth_password: w.http_auth_password.clone(),
@@ -135,6 +139,7 @@ pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<SharedRow> {
                 last_status: w.last_http_status.clone(),
                 health: Health::of_remote(w),
                 duplicate_of: dups.get(&id).copied(),
+                listed: true,
                 delete: may_delete_listed(as_app, w.webhook_type.as_ref()),
                 auth_user: w.http_auth_user.clone(),
                 auth_password: w.http_auth_password.clone(),

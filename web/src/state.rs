@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::rate_limit::{after_rate_limit, AfterRateLimit, RateLimitScope, RetryBudget};
 use pipedrive_webhooks::time::{seconds_text, wait_text};
-use pipedrive_webhooks::wire::{ApiConfig, Auth, RateLimit, RemoteWebhook};
+use pipedrive_webhooks::wire::{emulator_clock_url, ApiConfig, Auth, EmulatorClock, RateLimit, RemoteWebhook};
 use pipedrive_webhooks::json_read::{Fields, ReadError, ReadJson};
 use pipedrive_webhooks::{ApiError, Caller, Millis, NewWebhook, Policy, Quota, UserId, WebhookId, WebhookType};
 use serde::Serialize;
@@ -89,6 +89,51 @@ pub struct Panel {
     /// The API asked for no calls before then (a 429 not waited out): every action that calls
     /// the API is disabled, account-wide, until this time (epoch ms), and which limit it was.
     pub api_blocked: RwSignal<Option<(Millis, RateLimitScope)>>,
+    /// The short confirmation of the last action ("Created webhook #41").
+    pub toast: RwSignal<Option<String>>,
+    /// A webhook to highlight and scroll to on the list (the one just created).
+    pub highlight: RwSignal<Option<WebhookId>>,
+    /// The emulator's clock when the live connection is an emulator, and when (this browser's
+    /// time) it was read: relative times use the server's clock, not the browser's.
+    pub server_clock: RwSignal<Option<(EmulatorClock, Millis)>>,
+    /// When the live list was last loaded (this browser's time).
+    pub loaded_at: RwSignal<Option<Millis>>,
+    /// What each saved connection last answered.
+    pub conn_status: RwSignal<std::collections::BTreeMap<u32, ConnStatus>>,
+    /// The connection whose `/_emulator/clock` was last asked for: a server that is not an emulator
+    /// is asked once per connection, not on every refresh.
+    clock_probed: RwSignal<Option<u32>>,
+}
+
+/// What a saved connection last answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnStatus {
+    Ok,
+    Unauthorized,
+    Unreachable,
+    /// Another error (HTTP status).
+    Error(u16),
+}
+
+impl ConnStatus {
+    pub fn of(result: &Result<(), LiveError>) -> ConnStatus {
+        match result {
+            Ok(()) => ConnStatus::Ok,
+            Err(LiveError::Api(ApiError::Unauthorized) | LiveError::MissingToken) => ConnStatus::Unauthorized,
+            Err(LiveError::Network(_)) => ConnStatus::Unreachable,
+            Err(LiveError::Api(e)) => ConnStatus::Error(e.status()),
+            Err(LiveError::NotInstalled(_)) => ConnStatus::Unauthorized,
+        }
+    }
+
+    pub fn text(self) -> String {
+        match self {
+            ConnStatus::Ok => "ok".into(),
+            ConnStatus::Unauthorized => "401: token refused".into(),
+            ConnStatus::Unreachable => "unreachable".into(),
+            ConnStatus::Error(s) => format!("error (HTTP {s})"),
+        }
+    }
 }
 
 impl Panel {
@@ -110,6 +155,12 @@ impl Panel {
             rate: RwSignal::new(None),
             notice: RwSignal::new(None),
             api_blocked: RwSignal::new(None),
+            toast: RwSignal::new(None),
+            highlight: RwSignal::new(None),
+            server_clock: RwSignal::new(None),
+            loaded_at: RwSignal::new(None),
+            conn_status: RwSignal::new(Default::default()),
+            clock_probed: RwSignal::new(None),
         };
         Effect::new(move |_| panel.sandbox.with(|s| LocalStorage::set(SANDBOX_KEY, s).ok()));
         Effect::new(move |_| panel.connections.with(|c| LocalStorage::set(CONNECTIONS_KEY, c).ok()));
@@ -132,13 +183,29 @@ impl Panel {
         }
     }
 
-    /// The time rules are judged at: the sandbox's own clock, or the real one.
+    /// The time rules are judged at: the sandbox's own clock, an emulator's (scaled) clock, or the
+    /// real one for Pipedrive.
     pub fn now(&self) -> Millis {
         if self.is_sandbox() {
-            self.sandbox.with(|s| s.clock)
-        } else {
-            js_sys::Date::now() as Millis
+            return self.sandbox.with(|s| s.clock);
         }
+        let real = js_sys::Date::now() as Millis;
+        match self.server_clock.get() {
+            Some((clock, read_at)) => clock.now_after(real - read_at),
+            None => real,
+        }
+    }
+
+    /// Shows a short confirmation for a few seconds.
+    pub fn notify(&self, text: String) {
+        self.toast.set(Some(text.clone()));
+        let toast = self.toast;
+        gloo_timers::callback::Timeout::new(4_000, move || {
+            if toast.get_untracked().as_deref() == Some(text.as_str()) {
+                toast.set(None);
+            }
+        })
+        .forget();
     }
 
     /// The sandbox's caller: your app, acting for the chosen user.
@@ -179,11 +246,12 @@ impl Panel {
             } else {
                 (WebhookType::General, policy.max_general_webhooks_per_user)
             };
-            // Counted as the list shows them (rows need an id).
+            // Counted as the list shows them (rows need an id); unknown until a list is loaded, so a
+            // loading or failed list never reads as "0 used".
             let used = self.live.with(|live| match live {
-                LiveState::Loaded(list) => list.iter().filter(|w| w.id.is_some() && w.webhook_type.as_ref() == Some(&kind)).count(),
-                _ => 0,
-            }) as u32;
+                LiveState::Loaded(list) => Some(list.iter().filter(|w| w.id.is_some() && w.webhook_type.as_ref() == Some(&kind)).count()),
+                _ => None,
+            })? as u32;
             Some(Quota { used, limit })
         }
     }
@@ -230,11 +298,16 @@ impl Panel {
     /// until then every call fails at once, without a request.
     async fn call(&self, call: Call) -> Result<Outcome, LiveError> {
         let api = self.api()?;
+        self.call_on(&api, call).await
+    }
+
+    /// [`call`](Self::call) on a given connection (one not saved yet, when connecting).
+    async fn call_on(&self, api: &ApiConfig, call: Call) -> Result<Outcome, LiveError> {
         let now = js_sys::Date::now() as Millis;
         if let Some((until, scope)) = self.api_blocked.get_untracked().filter(|(u, _)| *u > now) {
             return Err(LiveError::Api(ApiError::RateLimited { retry_after_ms: Some(until - now), scope }));
         }
-        let req = call.request(&api);
+        let req = call.request(api);
         let budget = RetryBudget::default();
         let (mut retries, mut waited) = (0u32, 0 as Millis);
         loop {
@@ -282,7 +355,21 @@ impl Panel {
         let shown = panel.live.get_untracked();
         panel.live.set(LiveState::Loading);
         leptos::task::spawn_local(async move {
-            let state = match panel.call(Call::List).await {
+            let active = untrack(|| panel.live_connection()).map(|c| c.id);
+            if panel.server_clock.get_untracked().is_some() || panel.clock_probed.get_untracked() != active {
+                panel.read_server_clock().await;
+            }
+            let result = panel.call(Call::List).await;
+            if let Some(conn) = untrack(|| panel.live_connection()) {
+                let status = ConnStatus::of(&result.as_ref().map(|_| ()).map_err(Clone::clone));
+                panel.conn_status.update(|m| {
+                    m.insert(conn.id, status);
+                });
+            }
+            if result.is_ok() {
+                panel.loaded_at.set(Some(js_sys::Date::now() as Millis));
+            }
+            let state = match result {
                 Ok(Outcome::Listed(list)) => LiveState::Loaded(list),
                 Ok(_) => LiveState::Loaded(Vec::new()),
                 // A 429 keeps the list already shown (the notice says why it is not refreshed).
@@ -293,10 +380,31 @@ impl Panel {
         });
     }
 
+    /// Reads an emulator's clock (`GET /_emulator/clock`, no token) so times are judged on it; a
+    /// server without that route (Pipedrive) keeps the browser's clock.
+    async fn read_server_clock(&self) {
+        let Some(url) = untrack(|| self.live_connection()).and_then(|c| emulator_clock_url(&c.base_url)) else {
+            self.server_clock.set(None);
+            return;
+        };
+        self.clock_probed.set(untrack(|| self.live_connection()).map(|c| c.id));
+        let clock = live::get_bytes(&url).await.and_then(|b| EmulatorClock::decode(&b));
+        self.server_clock.set(clock.map(|c| (c, js_sys::Date::now() as Millis)));
+    }
+
+    /// Whether the active connection is a local emulator (it answered `/_emulator/clock`).
+    pub fn is_emulator(&self) -> bool {
+        !self.is_sandbox() && self.server_clock.with(Option::is_some)
+    }
+
     /// Creates a webhook on the active connection; returns its id.
     pub async fn create(&self, input: NewWebhook) -> Result<Option<WebhookId>, LiveError> {
         // Actions run in spawned tasks, where nothing tracks reads: read untracked.
         if untrack(|| self.is_sandbox()) {
+            let user = self.acting_user.get_untracked();
+            if let Some(why) = self.sandbox.with_untracked(|s| s.not_installed(user)) {
+                return Err(LiveError::NotInstalled(why));
+            }
             let caller = untrack(|| self.sandbox_caller());
             let mut result = Err(LiveError::MissingToken);
             self.sandbox.update(|s| result = s.account.create(&caller, &input, s.clock).map(|w| Some(w.id)).map_err(LiveError::Api));
@@ -313,6 +421,10 @@ impl Panel {
     /// Deletes webhook `id` on the active connection.
     pub async fn delete(&self, id: WebhookId) -> Result<(), LiveError> {
         if untrack(|| self.is_sandbox()) {
+            let user = self.acting_user.get_untracked();
+            if let Some(why) = self.sandbox.with_untracked(|s| s.not_installed(user)) {
+                return Err(LiveError::NotInstalled(why));
+            }
             let caller = untrack(|| self.sandbox_caller());
             let mut result = Ok(());
             self.sandbox.update(|s| result = s.account.delete(&caller, id, s.clock).map(|_| ()).map_err(LiveError::Api));
@@ -324,8 +436,29 @@ impl Panel {
     }
 
     /// Saves a connection and its token (session-only unless `remember`), and switches to it.
-    pub fn add_connection(&self, label: String, base_url: String, oauth: bool, token: String, remember: bool) {
-        let id = self.connections.with(|cs| cs.iter().map(|c| c.id).max().unwrap_or(0) + 1);
+    /// Connects: lists the webhooks with this token first, and saves the connection (and switches
+    /// to it, showing that list) only when the API answered; a failed connect is not saved.
+    pub async fn connect(&self, label: String, base_url: String, oauth: bool, token: String, remember: bool) -> Result<(), LiveError> {
+        let auth = if oauth { Auth::Bearer(token.clone()) } else { Auth::ApiToken(token.clone()) };
+        let api = ApiConfig { base_url: base_url.clone(), auth };
+        let list = match self.call_on(&api, Call::List).await? {
+            Outcome::Listed(list) => list,
+            _ => Vec::new(),
+        };
+        let id = self.add_connection(label, base_url, oauth, token, remember);
+        self.active.set(Active::Live(id));
+        self.read_server_clock().await;
+        self.conn_status.update(|m| {
+            m.insert(id, ConnStatus::Ok);
+        });
+        self.loaded_at.set(Some(js_sys::Date::now() as Millis));
+        self.live.set(LiveState::Loaded(list));
+        Ok(())
+    }
+
+    /// Saves a connection and its token (session-only unless `remember`); returns its id.
+    pub fn add_connection(&self, label: String, base_url: String, oauth: bool, token: String, remember: bool) -> u32 {
+        let id = self.connections.with_untracked(|cs| cs.iter().map(|c| c.id).max().unwrap_or(0) + 1);
         let key = token_key(id);
         if remember {
             let _ = LocalStorage::set(&key, &token);
@@ -333,7 +466,7 @@ impl Panel {
             let _ = SessionStorage::set(&key, &token);
         }
         self.connections.update(|cs| cs.push(SavedConnection { id, label, base_url, oauth, remember }));
-        self.switch(Active::Live(id));
+        id
     }
 
     /// Removes a saved connection's token from both storages.
@@ -360,6 +493,8 @@ impl Panel {
         self.rate.set(None);
         // A 429's hold belongs to the account it came from.
         self.api_blocked.set(None);
+        self.server_clock.set(None);
+        self.loaded_at.set(None);
         self.live.set(LiveState::Idle);
         self.refresh();
     }

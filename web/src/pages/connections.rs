@@ -13,6 +13,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     let token = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
     let navigate = leptos_router::hooks::use_navigate();
 
     let add = move |ev: leptos::ev::SubmitEvent| {
@@ -26,25 +27,46 @@ pub fn ConnectionsPage() -> impl IntoView {
         }
         error.set(None);
         let name = if label.get().trim().is_empty() { base.clone() } else { label.get().trim().to_string() };
-        panel.add_connection(name, base, oauth.get(), token.get().trim().to_string(), remember.get());
-        token.set(String::new());
-        navigate("/", Default::default());
+        // Saved only once the API answered: a failed connect says why and keeps the form.
+        busy.set(true);
+        let navigate = navigate.clone();
+        let (oauth, secret, remember) = (oauth.get(), token.get().trim().to_string(), remember.get());
+        leptos::task::spawn_local(async move {
+            match panel.connect(name.clone(), base, oauth, secret, remember).await {
+                Ok(()) => {
+                    token.set(String::new());
+                    panel.notify(format!("Connected to {name}"));
+                    navigate("/", Default::default());
+                }
+                Err(e) => error.set(Some(format!("Not connected, nothing saved: {} {}", e.message(), e.hint_for(crate::live::Doing::List)))),
+            }
+            busy.set(false);
+        });
     };
 
     view! {
         <h1>"Connections"</h1>
         <ul class="connections" data-testid="connections">
-            <li>
+            <li class:active=move || panel.is_sandbox()>
                 <span class="dot dot-sandbox" aria-hidden="true"></span>" Sandbox (in this browser) "
+                {move || panel.is_sandbox().then(|| view! { <strong class="chip" data-testid="active-sandbox">"active"</strong>" " })}
                 <button class="btn small" disabled=move || panel.is_sandbox() on:click=move |_| panel.switch(Active::Sandbox)>"Use"</button>
             </li>
             {move || panel.connections.get().into_iter().map(|c| {
                 let id = c.id;
+                let active = move || panel.active.get() == Active::Live(id);
                 view! {
-                    <li data-testid=format!("connection-{id}")>
+                    <li data-testid=format!("connection-{id}") class:active=active>
                         <span class="dot dot-live" aria-hidden="true"></span>
                         {format!(" {} · {} · {} ", c.label, c.base_url, if c.oauth { "OAuth (as the app)" } else { "API token (as a user)" })}
-                        {move || if panel.has_token(id) { "" } else { "(no token: reconnect) " }}
+                        {move || active().then(|| view! { <strong class="chip" data-testid=format!("active-{id}")>"active"</strong>" " })}
+                        <span class="chip" data-testid=format!("status-{id}")>{move || {
+                            if !panel.has_token(id) {
+                                "no token: reconnect".to_string()
+                            } else {
+                                panel.conn_status.with(|m| m.get(&id).map(|s| s.text())).unwrap_or_else(|| "not checked yet".into())
+                            }
+                        }}</span>" "
                         <button class="btn small" disabled=move || panel.active.get() == Active::Live(id) on:click=move |_| panel.switch(Active::Live(id))>"Use"</button>
                         <button class="btn small" data-testid=format!("forget-{id}") on:click=move |_| { panel.forget_token(id); panel.connections.update(|_| {}); }>"Forget token"</button>
                         <button class="btn small danger" on:click=move |_| panel.remove_connection(id)>"Remove"</button>
@@ -67,7 +89,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                 <label><input type="checkbox" data-testid="conn-remember" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev))/>" Remember on this device"</label>
             </fieldset>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="conn-error">{e}</p> })}
-            <button type="submit" class="btn primary" data-testid="conn-add">"Connect"</button>
+            <button type="submit" class="btn primary" data-testid="conn-add" disabled=move || busy.get()>{move || if busy.get() { "Connecting…" } else { "Connect" }}</button>
         </form>
     }
 }

@@ -1,6 +1,6 @@
 //! One webhook: every field, where it stands under the rules, its raw JSON, and (sandbox) its log.
 
-use crate::components::{ConfirmDialog, HealthBadge, TypeBadge};
+use crate::components::{ConfirmDialog, HealthBadge, RuleText, TypeBadge};
 use crate::format::{absolute, relative};
 use crate::state::Panel;
 use leptos::prelude::*;
@@ -10,9 +10,10 @@ use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::sandbox::LogResult;
 use pipedrive_webhooks::Rule;
 
-fn copy(text: String) {
+fn copy(panel: Panel, what: &'static str, text: String) {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().clipboard().write_text(&text);
+        panel.notify(format!("Copied the {what}"));
     }
 }
 
@@ -41,6 +42,7 @@ pub fn DetailPage() -> impl IntoView {
                 let id = r.id;
                 let raw = serde_json::to_string_pretty(&mask(&r.raw)).unwrap_or_default();
                 let url = r.url.clone();
+                let listed = r.listed;
                 let password = r.auth_password.clone();
                 let standing = match r.health {
                     Health::Healthy => "Delivering normally (R9).".to_string(),
@@ -56,7 +58,7 @@ pub fn DetailPage() -> impl IntoView {
                 let log: Vec<_> = if panel.is_sandbox() { panel.sandbox.with(|s| s.log().filter(|l| l.webhook_id == id).take(50).cloned().collect()) } else { Vec::new() };
                 let delete_btn = match r.delete {
                     Ok(()) => view! { <button class="btn danger" data-testid="detail-delete" disabled=move || panel.api_blocked_now().is_some() on:click=move |_| confirm.set(true)>"Delete"</button> }.into_any(),
-                    Err(reason) => view! { <p class="lock-reason" data-testid="detail-lock"><crate::components::LockIcon/>" " {reason.explain()}</p> }.into_any(),
+                    Err(reason) => view! { <p class="lock-reason" data-testid="detail-lock"><crate::components::LockIcon/>" "<RuleText text=reason.explain()/></p> }.into_any(),
                 };
                 let name = r.name.clone();
                 let navigate = navigate.clone();
@@ -64,9 +66,9 @@ pub fn DetailPage() -> impl IntoView {
                     <h1 data-testid="detail-name">{r.name.clone()}</h1>
                     <div class="detail">
                         <dl class="fields">
-                            <dt>"Id"</dt><dd>{id}" "<button class="btn small" on:click=move |_| copy(id.to_string())>"Copy"</button></dd>
+                            <dt>"Id"</dt><dd>{id}" "<button class="btn small" data-testid="copy-id" on:click=move |_| copy(panel, "id", id.to_string())>"Copy"</button></dd>
                             <dt>"Event"</dt><dd><code>{r.event()}</code></dd>
-                            <dt>"URL"</dt><dd><code class="url">{url.clone()}</code>" "<button class="btn small" data-testid="copy-url" on:click=move |_| copy(url.clone())>"Copy"</button></dd>
+                            <dt>"URL"</dt><dd><code class="url">{url.clone()}</code>" "<button class="btn small" data-testid="copy-url" on:click=move |_| copy(panel, "URL", url.clone())>"Copy"</button></dd>
                             <dt>"Type"</dt><dd><TypeBadge kind=r.kind.clone() testid="detail-type"/></dd>
                             <dt>"Owner"</dt><dd>{r.owner.clone()}</dd>
                             <dt>"User id"</dt><dd>{r.user_id.map(|u| u.to_string()).unwrap_or_else(|| "—".into())}</dd>
@@ -78,30 +80,37 @@ pub fn DetailPage() -> impl IntoView {
                                 {r.auth_user.clone().unwrap_or_else(|| "none".into())}
                                 {password.clone().map(|p| view! {
                                     " : "
-                                    <code data-testid="password">{move || if reveal.get() { p.clone() } else { "••••••".to_string() }}</code>
+                                    <code data-testid="password">{move || if reveal.get() && listed { p.clone() } else { "••••••".to_string() }}</code>
                                     " "
-                                    <button class="btn small" data-testid="reveal" aria-pressed=move || reveal.get().to_string() on:click=move |_| reveal.update(|v| *v = !*v)>
-                                        {move || if reveal.get() { "Hide" } else { "Reveal" }}
-                                    </button>
+                                    // Only a caller that may list the webhook may see its password (R5, R14).
+                                    {if listed {
+                                        view! {
+                                            <button class="btn small" data-testid="reveal" aria-pressed=move || reveal.get().to_string() on:click=move |_| reveal.update(|v| *v = !*v)>
+                                                {move || if reveal.get() { "Hide" } else { "Reveal" }}
+                                            </button>
+                                        }.into_any()
+                                    } else {
+                                        view! { <span class="muted" data-testid="reveal-denied"><RuleText text="hidden: this caller does not list this webhook (R5, R14)"/></span> }.into_any()
+                                    }}
                                 })}
                             </dd>
                         </dl>
                         <section class="standing card" aria-labelledby="standing-title">
                             <h2 id="standing-title">"Standing"</h2>
                             <p><HealthBadge health=r.health now=now testid="detail-health"/></p>
-                            <p data-testid="standing">{standing}</p>
+                            <p data-testid="standing"><RuleText text=standing/></p>
                             {r.ban_counter.map(|c| view! { <p data-testid="ban-counter">{format!("Ban counter: {c} / {} (R11)", panel.policy().ban_threshold)}</p> })}
                             <h3>"Rules that apply"</h3>
                             <ul class="rules-list">
                                 {[Rule::R9, Rule::R10, Rule::R11, Rule::R12, Rule::R13].into_iter().map(|rule| view! {
-                                    <li><span class="rule-no">{rule.as_str()}</span>" "{rule.explain()}</li>
+                                    <li><RuleText text=rule.as_str()/>" "<RuleText text=rule.explain()/></li>
                                 }).collect_view()}
                             </ul>
                             <div class="actions">
                                 <A href=format!("/simulator?webhook={id}")>"Simulate this webhook"</A>
                                 {delete_btn}
                             </div>
-                            {move || error.get().map(|e| view! { <p class="error-banner" role="alert">{e}</p> })}
+                            {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="detail-error"><RuleText text=e/></p> })}
                         </section>
                     </div>
                     <details class="raw">
@@ -127,8 +136,11 @@ pub fn DetailPage() -> impl IntoView {
                                 let navigate = navigate.clone();
                                 leptos::task::spawn_local(async move {
                                     match panel.delete(id).await {
-                                        Ok(()) => navigate("/", Default::default()),
-                                        Err(e) => error.set(Some(format!("{} {}", e.message(), e.hint()))),
+                                        Ok(()) => {
+                                            panel.notify(format!("Deleted webhook #{id}"));
+                                            navigate("/", Default::default())
+                                        }
+                                        Err(e) => error.set(Some(format!("{} {}", e.message(), e.hint_for(crate::live::Doing::Delete)))),
                                     }
                                 });
                             }

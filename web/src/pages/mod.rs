@@ -3,6 +3,7 @@
 pub mod connections;
 pub mod detail;
 pub mod new_webhook;
+pub mod rules;
 pub mod sandbox_tools;
 pub mod simulator;
 pub mod webhooks;

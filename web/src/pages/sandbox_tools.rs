@@ -63,6 +63,7 @@ pub fn SandboxToolsPage() -> impl IntoView {
     let last = RwSignal::new(None::<String>);
     let uninstall_user = RwSignal::new(1u64);
     let confirm_remove = RwSignal::new(false);
+    let confirm_reset = RwSignal::new(false);
 
     let trigger = move |_| {
         let a = EventAction::parse(&action.get(), PayloadVersion::V2).unwrap_or(EventAction::Change);
@@ -106,16 +107,34 @@ pub fn SandboxToolsPage() -> impl IntoView {
                     <select aria-label="User" data-testid="uninstall-user" on:change=move |ev| uninstall_user.set(event_target_value(&ev).parse().unwrap_or(1))>
                         {move || panel.sandbox.with(|s| s.account.users().map(|u| (u.id, u.name.clone())).collect::<Vec<_>>()).into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
                     </select>
-                    <button class="btn" data-testid="uninstall" on:click=move |_| panel.sandbox.update(|s| { let now = s.clock; s.account.uninstall(YOUR_APP, uninstall_user.get(), now); })>
+                    <button class="btn" data-testid="uninstall" on:click=move |_| {
+                        let user = uninstall_user.get();
+                        let mut removed = 0;
+                        panel.sandbox.update(|s| { let now = s.clock; removed = s.account.uninstall(YOUR_APP, user, now).len(); });
+                        let name = panel.sandbox.with(|s| s.account.users().find(|u| u.id == user).map(|u| u.name.clone())).unwrap_or_default();
+                        panel.notify(format!("Uninstalled your app for {name}: {removed} webhook(s) removed (R7)"));
+                    }>
                         "Uninstall for this user (R7)"
                     </button>
                     <button class="btn danger" data-testid="remove-app" on:click=move |_| confirm_remove.set(true)>"Remove from Marketplace (R8)"</button>
-                    <button class="btn" data-testid="reset" on:click=move |_| panel.reset_sandbox()>"Reset sandbox"</button>
+                    <button class="btn" data-testid="reset" on:click=move |_| confirm_reset.set(true)>"Reset sandbox"</button>
                 </div>
                 {move || confirm_remove.get().then(|| view! {
                     <crate::components::ConfirmDialog title="Remove your app from the Marketplace?" items=vec!["All its webhooks, for every user, are deleted (R8).".to_string()]
-                        confirm_label="Remove" on_confirm=move || { confirm_remove.set(false); panel.sandbox.update(|s| { let now = s.clock; s.account.remove_app(YOUR_APP, now); }); }
+                        confirm_label="Remove" on_confirm=move || {
+                            confirm_remove.set(false);
+                            let mut removed = 0;
+                            panel.sandbox.update(|s| { let now = s.clock; removed = s.account.remove_app(YOUR_APP, now).len(); });
+                            panel.notify(format!("Removed your app from the Marketplace: {removed} webhook(s) deleted (R8)"));
+                        }
                         on_cancel=move || confirm_remove.set(false)/>
+                })}
+                {move || confirm_reset.get().then(|| view! {
+                    <crate::components::ConfirmDialog title="Reset the sandbox?" items=vec![
+                        "Every webhook, endpoint behaviour, log line and clock change in this browser is replaced by the seeded company.".to_string(),
+                    ]
+                        confirm_label="Reset" on_confirm=move || { confirm_reset.set(false); panel.reset_sandbox(); panel.notify("The sandbox was reset".into()); }
+                        on_cancel=move || confirm_reset.set(false)/>
                 })}
             </section>
         </div>

@@ -149,14 +149,50 @@ pub fn WebhooksPage() -> impl IntoView {
     let delete_ids = move |items: Vec<(u64, String)>| {
         leptos::task::spawn_local(async move {
             let mut failed = Vec::new();
+            let mut deleted = 0;
             for (id, name) in items {
-                if let Err(e) = panel.delete(id).await {
-                    failed.push(format!("{name}: {}", e.message()));
+                match panel.delete(id).await {
+                    Ok(()) => deleted += 1,
+                    Err(e) => failed.push(format!("{name}: {} {}", e.message(), e.hint_for(crate::live::Doing::Delete))),
                 }
             }
             selected.set(BTreeSet::new());
+            if deleted > 0 {
+                panel.notify(if deleted == 1 { "Deleted 1 webhook".into() } else { format!("Deleted {deleted} webhooks") });
+            }
             error.set((!failed.is_empty()).then(|| failed.join("; ")));
         });
+    };
+    // The webhook just created: highlighted and scrolled into view once its row is there.
+    Effect::new(move |_| {
+        let Some(id) = panel.highlight.get() else { return };
+        visible.track();
+        if let Ok(Some(tr)) = document().query_selector(&format!("tr[data-testid=row-{id}]")) {
+            let _ = tr.class_list().add_1("highlight");
+            tr.scroll_into_view_with_bool(false);
+            panel.highlight.set(None);
+        }
+    });
+    // A live list refreshes by itself every 30 s while the page is visible, unless paused; the
+    // page says how old it is.
+    let paused = RwSignal::new(false);
+    let age_tick = RwSignal::new(0u32);
+    let timer = set_interval_with_handle(move || {
+        age_tick.update(|t| *t += 1);
+        let visible_page = document().visibility_state() == web_sys::VisibilityState::Visible;
+        let due = panel.loaded_at.get_untracked().is_some_and(|at| js_sys::Date::now() as i64 - at >= 30_000);
+        if due && visible_page && !paused.get_untracked() && !panel.is_sandbox() && panel.api_blocked_now().is_none() {
+            panel.refresh();
+        }
+    }, std::time::Duration::from_secs(5)).ok();
+    on_cleanup(move || {
+        if let Some(t) = timer {
+            t.clear();
+        }
+    });
+    let age = move || {
+        age_tick.track();
+        panel.loaded_at.get().map(|at| crate::format::relative(at, js_sys::Date::now() as i64))
     };
 
     let segment = move |value: &'static str, label: &'static str| {
@@ -182,9 +218,25 @@ pub fn WebhooksPage() -> impl IntoView {
         }
     };
 
+    // Counts only for a list that is there: loading or failed never reads as zeros.
+    let has_data = move || matches!(shown.get(), Shown::Table | Shown::Empty);
     view! {
         <h1>"Webhooks"</h1>
-        <div class="cards">
+        {move || (!panel.is_sandbox()).then(|| view! {
+            <p class="list-age muted" data-testid="list-age">
+                {move || age().map(|a| format!("Updated {a}. ")).unwrap_or_else(|| "Not loaded yet. ".into())}
+                {move || if paused.get() { "Auto-refresh paused." } else { "Refreshes every 30 s while this page is visible." }}
+                {move || panel.is_emulator().then(|| {
+                    let scale = panel.server_clock.with(|c| c.map(|(c, _)| c.time_scale)).unwrap_or(1.0);
+                    view! { " " <span data-testid="emulator-clock">{format!("Times are on the emulator's clock (×{}).", scale.round() as i64)}</span> }
+                })}
+                " "
+                <button class="btn small" data-testid="pause-refresh" aria-pressed=move || paused.get().to_string() on:click=move |_| paused.update(|p| *p = !*p)>
+                    {move || if paused.get() { "Resume" } else { "Pause" }}
+                </button>
+            </p>
+        })}
+        <div class="cards" hidden=move || !has_data()>
             {move || panel.quota().map(|q| view! { <QuotaMeter quota=q label=if panel.is_sandbox() { "App webhooks for this user" } else { "Webhooks counted (R2)" }/> })}
             {card("Failing", "failing", "count-failing")}
             {card("Banned", "banned", "count-banned")}
@@ -211,7 +263,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 </select>
             </label>
             <input id="search" type="search" placeholder="Search name, URL, event  ( / )" aria-label="Search webhooks"
-                data-testid="search" prop:value=text.get_untracked() on:input=move |ev| text.set(event_target_value(&ev))/>
+                data-testid="search" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
             <span class="count" data-testid="row-count">{move || format!("{} of {}", visible.with(Vec::len), all_rows.with(Vec::len))}</span>
             <button class="btn danger" data-testid="delete-selected" disabled=move || selected.with(BTreeSet::is_empty) || panel.api_blocked_now().is_some()
                 on:click=move |_| {
@@ -244,7 +296,13 @@ pub fn WebhooksPage() -> impl IntoView {
                 </div>
             }.into_any(),
             Shown::Table => view! {
-                <div class="table-wrap" class:api-blocked=move || panel.api_blocked_now().is_some()>
+                {move || (visible.with(Vec::is_empty)).then(|| view! {
+                    <div class="empty" data-testid="no-match">
+                        <p>"No webhook matches these filters."</p>
+                        <button class="btn" data-testid="clear-filters" on:click=move |_| { type_filter.set(String::new()); health_filter.set(String::new()); text.set(String::new()); }>"Clear filters"</button>
+                    </div>
+                })}
+                <div class="table-wrap" class:api-blocked=move || panel.api_blocked_now().is_some() hidden=move || visible.with(Vec::is_empty)>
                 <table class="webhooks" data-testid="webhooks-table">
                     <thead>
                         <tr>
