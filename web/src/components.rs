@@ -65,11 +65,12 @@ pub fn HealthBadge(health: Health, now: Millis, #[prop(into)] testid: String) ->
 pub fn QuotaMeter(quota: Quota, #[prop(into)] label: String) -> impl IntoView {
     let pct = (u64::from(quota.used) * 100 / u64::from(quota.limit.max(1))).min(100);
     let class = if quota.used >= quota.limit { "meter full" } else if pct >= 80 { "meter high" } else { "meter" };
+    let meter_label = format!("{}: {} of {}", label, quota.used, quota.limit);
     view! {
         <div class="quota" data-testid="quota">
             <span class="quota-label"><RuleText text=label/></span>
             <span class="quota-value" data-testid="quota-value">{format!("{} / {}", quota.used, quota.limit)}</span>
-            <span class=class role="meter" aria-valuemin="0" aria-valuemax=quota.limit aria-valuenow=quota.used>
+            <span class=class role="meter" aria-label=meter_label aria-valuemin="0" aria-valuemax=quota.limit aria-valuenow=quota.used>
                 <span class="meter-fill" style=format!("width: {pct}%")></span>
             </span>
         </div>
@@ -101,8 +102,14 @@ pub fn ConfirmDialog(
         }
     });
     on_cleanup(move || {
+        // Close first (removing an open modal dialog moves focus to the body), then give focus back
+        // once the dialog is gone.
+        if let Some(d) = dialog.get_untracked() {
+            d.close();
+        }
         if let Some(el) = opener.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
             let _ = el.focus();
+            set_timeout(move || { let _ = el.focus(); }, std::time::Duration::ZERO);
         }
     });
     let cancel = on_cancel.clone();

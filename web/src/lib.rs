@@ -64,7 +64,13 @@ fn Shell() -> impl IntoView {
         Some(c) => format!("{} · live", c.label),
     };
     view! {
-        <a class="skip-link" href="#main" data-testid="skip-link">"Skip to content"</a>
+        // The router would treat `#main` as a navigation: move focus to the content ourselves.
+        <a class="skip-link" href="#main" data-testid="skip-link" on:click=move |ev| {
+            ev.prevent_default();
+            if let Some(main) = document().get_element_by_id("main") {
+                let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(main).focus();
+            }
+        }>"Skip to content"</a>
         <header class="topbar">
             <span class="brand">"pipedrive-webhooks"</span>
             <label class="switcher">

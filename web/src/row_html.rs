@@ -14,20 +14,18 @@ use pipedrive_webhooks::wire::LastHttpStatus;
 use pipedrive_webhooks::Millis;
 use std::fmt::Write;
 
-/// A URL shortened for a table cell: the scheme dropped, the host and port always kept whole
-/// (a local receiver's port is what tells them apart), the path cut in the middle; the full URL
-/// goes in the tooltip.
-pub fn short_url(url: &str, max: usize) -> String {
+/// A URL for a table cell, as two lines: the host with its port (a local receiver's port is what
+/// tells them apart; a host longer than `max` is cut in its middle, the port always kept), and the
+/// path cut in the middle. The full URL goes in the tooltip.
+pub fn url_lines(url: &str, max: usize) -> (String, String) {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let (host, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-    let budget = max.saturating_sub(host.chars().count());
-    if path.chars().count() <= budget.max(1) {
-        return format!("{host}{path}");
-    }
-    if budget < 4 {
-        return format!("{host}/…");
-    }
-    format!("{host}{}", cut_middle(path, budget))
+    let (authority, path) = rest.find(['/', '?', '#']).map_or((rest, ""), |i| rest.split_at(i));
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i + 1..].is_empty() && authority[i + 1..].bytes().all(|b| b.is_ascii_digit()) => authority.split_at(i),
+        _ => (authority, ""),
+    };
+    let host = cut_middle(host, max.saturating_sub(port.chars().count()).max(4));
+    (format!("{host}{port}"), cut_middle(path, max))
 }
 
 /// Middle-cut for long text.
@@ -68,7 +66,7 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     if !r.listed {
         let _ = write!(
             h,
-            r#" <span class="badge unlisted" data-testid="unlisted-{id}" title="This caller would not see it in GET /v1/webhooks (R5): only the sandbox shows the whole company">not listed for this caller</span>"#
+            r#" <span class="badge unlisted" data-testid="unlisted-{id}" title="This caller would not see it in GET /v1/webhooks (R5): only the sandbox shows the whole company">not listed</span>"#
         );
     }
     if let Some(original) = r.duplicate_of {
@@ -83,8 +81,12 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
     text(r.version.trim_end_matches(".0"), &mut h);
     h.push_str(r#"</span></td><td><code class="url" title=""#);
     attr(&r.url, &mut h);
-    h.push_str(r#"">"#);
-    text(short_url(&r.url, 22), &mut h);
+    h.push_str(r#""><span class="host">"#);
+    let (host, path) = url_lines(&r.url, 21);
+    text(host, &mut h);
+    h.push_str(r#"</span><span class="path">"#);
+    text(path, &mut h);
+    h.push_str("</span>");
     let _ = write!(h, r#"</code></td><td><span class="{}" data-testid="type-{id}">"#, type_class(&r.kind));
     text(r.kind.as_str(), &mut h);
     h.push_str(r#"</span></td><td class="muted col-owner" title=""#);

@@ -27,13 +27,31 @@ pub fn cmd(program: &str) -> Command {
     c
 }
 
+/// `program arg…`, for messages: never the environment (PATH would fill the screen).
+pub fn describe(c: &Command) -> String {
+    std::iter::once(c.get_program()).chain(c.get_args()).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
+}
+
 /// Runs `c`, inheriting stdio; an error names the command when it fails or cannot start.
 pub fn exec(c: &mut Command) -> Result<(), String> {
-    let status = c.status().map_err(|e| format!("cannot run {c:?}: {e}"))?;
+    let status = c.status().map_err(|e| format!("cannot run {}: {e}", describe(c)))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("{c:?} failed ({status})"))
+        Err(format!("{} failed ({status})", describe(c)))
+    }
+}
+
+/// Runs a long-lived `c` (a server) until it ends; Ctrl-C (SIGINT, or the SIGTERM a terminal may
+/// send) is how it is meant to stop, so that exit is quiet and successful.
+pub fn exec_until_stopped(c: &mut Command) -> Result<(), String> {
+    use std::os::unix::process::ExitStatusExt;
+    let status = c.status().map_err(|e| format!("cannot run {}: {e}", describe(c)))?;
+    let stopped = matches!(status.signal(), Some(2 | 15)) || matches!(status.code(), Some(130 | 143));
+    if status.success() || stopped {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", describe(c)))
     }
 }
 
@@ -69,10 +87,20 @@ fn pinned_version(manifest: &str, krate: &str) -> Option<String> {
     })
 }
 
-/// Serves the panel with Trunk on http://127.0.0.1:8080 (Trunk.toml holds address and port).
+/// Serves the panel with Trunk on http://127.0.0.1:8080 (Trunk.toml holds address and port), as
+/// the optimised release build: what users get, and no debug build's 8 MB wasm.
 pub fn serve() -> Result<(), String> {
-    println!("serving the panel on http://127.0.0.1:8080 (Ctrl-C stops)");
-    exec(cmd("trunk").arg("serve"))
+    println!("building the panel (release; the first build takes a few minutes), then serving it on http://127.0.0.1:8080 (Ctrl-C stops)");
+    exec_until_stopped(cmd("trunk").args(["serve", "--release"]))
+}
+
+/// Builds the emulator (saying so: the first build takes a minute or more), then runs it with
+/// `args` until Ctrl-C.
+pub fn emulate(args: Vec<String>) -> Result<(), String> {
+    println!("building the emulator (release; the first build takes a minute or two)…");
+    exec(cmd("cargo").args(["build", "--release", "-p", "pipedrive-webhooks-emulator"]))?;
+    let binary = root().join("target/release/pipedrive-webhooks-emulator");
+    exec_until_stopped(cmd(&binary.display().to_string()).args(args))
 }
 
 #[cfg(test)]
@@ -84,6 +112,16 @@ mod tests {
         let manifest = "[workspace.dependencies]\nwasm-bindgen = \"=0.2.130\"\nwasm-bindgen-test = \"=0.3.80\"\n";
         assert_eq!(pinned_version(manifest, "wasm-bindgen").as_deref(), Some("0.2.130"));
         assert_eq!(pinned_version("wasm-bindgen = \"0.2\"", "wasm-bindgen"), None);
+    }
+
+    #[test]
+    fn a_server_stopped_by_ctrl_c_exits_quietly_and_a_failure_names_no_environment() {
+        // `sh -c 'kill -INT $$'` stops itself as Ctrl-C would.
+        assert_eq!(exec_until_stopped(Command::new("sh").args(["-c", "kill -INT $$"])), Ok(()));
+        assert_eq!(exec_until_stopped(Command::new("sh").args(["-c", "kill -TERM $$"])), Ok(()));
+        let err = exec_until_stopped(cmd("sh").args(["-c", "exit 3"])).unwrap_err();
+        assert_eq!(err, "sh -c exit 3 failed (exit status: 3)");
+        assert!(!err.contains("PATH"), "{err}");
     }
 
     #[test]

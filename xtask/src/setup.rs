@@ -23,7 +23,7 @@ pub fn run() -> Result<(), String> {
         || version_of("trunk", "--version").is_some_and(|v| v == format!("trunk {TRUNK_VERSION}")),
         || exec(cmd("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--force"])),
     )?;
-    step("npm packages (wasm-opt 132, playwright-core, typescript)", npm_packages_current, || {
+    step("npm packages (wasm-opt 132, playwright-core, typescript, axe-core)", npm_packages_current, || {
         if which("npm").is_none() {
             apt_install(&["nodejs", "npm"])?;
         }
@@ -74,6 +74,7 @@ fn npm_packages_current() -> bool {
         && version_of("wasm-opt", "--version").is_some_and(|v| v.contains("version 132"))
         && root().join("node_modules/playwright-core/package.json").is_file()
         && root().join("node_modules/typescript/bin/tsc").is_file()
+        && root().join("node_modules/axe-core/axe.min.js").is_file()
 }
 
 /// Installs Debian packages as root; elsewhere says exactly what to install and fails.

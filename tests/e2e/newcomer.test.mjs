@@ -1,0 +1,110 @@
+// What a newcomer trips over (#16), in the release build with a real keyboard: dialogs own the
+// keyboard (focus in, Tab trapped, Escape, focus back), a skip link, `n` lands on the first field;
+// nothing clipped at 1280 or 1440 px; an axe-core scan of every page finds no serious or critical
+// violation. Screenshots of every page at both widths land in tests/e2e/screenshots/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import fs from "node:fs";
+import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath } from "./support.mjs";
+
+const axeSource = fs.readFileSync(path.join(repoRoot, "node_modules/axe-core/axe.min.js"), "utf8");
+let panel, browser;
+before(async () => {
+  panel = await serveStatic(path.join(repoRoot, "dist"));
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await panel?.close();
+});
+
+const focused = (page) => page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.id ?? document.activeElement?.tagName);
+
+test("the confirmation dialog owns the keyboard: focus in, Tab inside, Escape closes, focus back", async () => {
+  const { page, errors } = await pageWithErrorLog(browser);
+  await page.goto(panel.url + "/");
+  await page.getByTestId("delete-101").focus();
+  await page.keyboard.press("Enter");
+  await page.locator("dialog[open]").waitFor();
+  assert.equal(await focused(page), "confirm-cancel", "focus moves into the dialog");
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press("Tab");
+    const inside = await page.evaluate(() => !!document.activeElement?.closest("dialog[open]") || document.activeElement === document.body);
+    assert.ok(inside, `Tab ${i + 1} left the dialog for ${await focused(page)}`);
+  }
+  // Shortcuts stand still under a dialog.
+  await page.keyboard.press("n");
+  assert.equal(new URL(page.url()).pathname, "/");
+  await page.keyboard.press("Escape");
+  await page.locator("dialog[open]").waitFor({ state: "detached" });
+  assert.equal(await focused(page), "delete-101", "focus goes back to what opened it");
+  assert.equal(await page.locator("tr[data-testid=row-101]").count(), 1, "nothing deleted");
+  assert.deepEqual(errors, []);
+});
+
+test("a skip link leads to the content; `n` opens the form with focus on its first field", async () => {
+  const { page } = await pageWithErrorLog(browser);
+  await page.goto(panel.url + "/");
+  await page.getByTestId("webhooks-table").waitFor();
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(page), "skip-link");
+  await page.keyboard.press("Enter");
+  assert.equal(await focused(page), "main");
+  await page.keyboard.press("n");
+  await page.waitForURL(/\/webhooks\/new$/);
+  await page.getByTestId("input-name").waitFor();
+  assert.equal(await focused(page), "input-name");
+});
+
+const pages = ["/", "/webhooks/new", "/webhooks/119", "/simulator", "/sandbox", "/connections", "/rules"];
+
+for (const width of [1280, 1440]) {
+  test(`nothing is clipped at ${width} px; the owner and a URL's host and port stay visible`, async () => {
+    const { page, errors } = await pageWithErrorLog(browser, { width, height: 900 });
+    await page.goto(panel.url + "/");
+    await page.getByTestId("webhooks-table").waitFor();
+    // A local receiver's URL keeps its port in the cell.
+    const clipped = await page.evaluate(() => {
+      const out = [];
+      for (const el of document.querySelectorAll("table.webhooks td, table.webhooks td > *, .badge, .cards > *, .filters > *")) {
+        if (el.getClientRects().length === 0) continue;
+        if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.closest("tr")?.dataset?.testid ?? ""} ${el.className || el.tagName}: ${el.textContent.trim().slice(0, 40)} (${el.scrollWidth} > ${el.clientWidth})`);
+      }
+      return out;
+    });
+    assert.deepEqual(clipped, [], `clipped at ${width}px`);
+    assert.equal(await page.locator("th.col-owner, td.col-owner").first().isVisible(), true, "the owner column is visible");
+    assert.match(await page.getByTestId("row-123").locator("td.col-owner").textContent(), /Other CRM/, "the owning app shows");
+    for (const p of pages) {
+      await page.goto(panel.url + p);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: screenshotPath(`page${p.replaceAll("/", "-") || "-list"}-${width}`), fullPage: true });
+    }
+    assert.deepEqual(errors, []);
+  });
+}
+
+test("an axe-core scan of every page finds no serious or critical violation", async () => {
+  // The panel's CSP (rightly) refuses injected scripts: this page lets axe in.
+  const page = await browser.newPage({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  const found = [];
+  for (const p of [...pages, "/webhooks/new?dialog"]) {
+    await page.goto(panel.url + p.replace("?dialog", ""));
+    await page.waitForTimeout(300);
+    if (p === "/webhooks/new?dialog") {
+      // The duplicate dialog open over the form.
+      await page.getByTestId("input-name").fill("Again");
+      await page.getByTestId("input-subscription_url").fill("https://hooks.yourapp.example/pipedrive/ana");
+      await page.getByTestId("input-event_action").selectOption("create");
+      await page.getByTestId("submit").click();
+      await page.locator("dialog[open]").waitFor();
+    }
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+    for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+      found.push(`${p}: ${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+    }
+  }
+  assert.deepEqual(found, []);
+});
