@@ -130,7 +130,7 @@ fn decode_v2(o: &Obj, m: &Obj) -> Result<DeliveryEvent, PayloadError> {
     let timestamp_ms = m.and_then(|m| m.get("timestamp")).and_then(|t| match t {
         Value::String(s) => parse_time(s),
         // `user` events carry an integer epoch: seconds or milliseconds.
-        other => as_u64(other).map(|n| if n < 100_000_000_000 { n as Millis * 1000 } else { n as Millis }),
+        other => as_u64(other).and_then(|n| if n < 100_000_000_000 { Some(n as Millis * 1000) } else { Millis::try_from(n).ok() }),
     });
     let entity_id = text(m, "entity_id");
     let event_id = text(m, "id").ok_or_else(|| PayloadError::InvalidField("meta.id".into()))?;
@@ -175,7 +175,8 @@ fn decode_v1(o: &Obj) -> Result<DeliveryEvent, PayloadError> {
     let micro = m.and_then(|m| m.get("timestamp_micro")).and_then(as_u64);
     let timestamp_ms = micro
         .map(|us| (us / 1000) as Millis)
-        .or_else(|| m.and_then(|m| m.get("timestamp")).and_then(as_u64).map(|s| s as Millis * 1000));
+        // A hostile `timestamp` in seconds can overflow once in ms: then there is no time (found by fuzzing).
+        .or_else(|| m.and_then(|m| m.get("timestamp")).and_then(as_u64).and_then(|s| Millis::try_from(s).ok()?.checked_mul(1000)));
     let entity_id = text(m, "id");
     let webhook_id = text(m, "webhook_id");
     // v1 has no event id: this key is the same for every retry of one event.

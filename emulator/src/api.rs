@@ -131,7 +131,7 @@ async fn remove(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri,
 /// Pipedrive's API (Fastify) parses JSON bodies only: any other content type, form-encoded
 /// included, is a 415 with Fastify's own body, and nothing is created. An empty body without a
 /// content type passes (its fields are then missing: a 400).
-fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+pub(crate) fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
     let given = headers.get("content-type").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let essence = given.as_deref().map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
     match essence.as_deref() {
@@ -152,8 +152,10 @@ fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
     }
 }
 
-/// A JSON create body into the core's input. Numbers may come as strings.
-fn parse_new_webhook(body: &[u8]) -> Result<NewWebhook, String> {
+/// A JSON create body into the core's input. Numbers may come as strings. Public only for the
+/// fuzzer (`fuzz/`): it reads hostile bytes from the network.
+#[doc(hidden)]
+pub fn parse_new_webhook(body: &[u8]) -> Result<NewWebhook, String> {
     let fields: Vec<(String, Value)> = if body.iter().all(u8::is_ascii_whitespace) {
         Vec::new()
     } else {
@@ -188,4 +190,75 @@ fn parse_new_webhook(body: &[u8]) -> Result<NewWebhook, String> {
         }
     }
     Ok(input)
+}
+
+/// The largest request body the emulator reads (Pipedrive's create bodies are well under 1 KB).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Who may reach the emulator: requests must name its address (`Host`), and a browser request
+/// (one with an `Origin`) must come from an allowed origin. Why: the default tokens are public, so
+/// without this any web page the developer visits could create webhooks that make the emulator
+/// POST to hosts on the developer's network (by a cross-origin request, or by DNS rebinding).
+#[derive(Debug, Clone)]
+pub(crate) struct Gate {
+    /// The port the emulator listens on (`Host` must be 127.0.0.1, localhost or [::1] with it).
+    pub port: u16,
+    /// Normalised origins (`http://127.0.0.1:8080`) allowed to call from a browser.
+    pub origins: Vec<String>,
+}
+
+impl Gate {
+    fn host_ok(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        ["127.0.0.1", "localhost", "[::1]"].iter().any(|name| host == format!("{name}:{}", self.port))
+    }
+
+    fn origin_ok(&self, origin: &str) -> bool {
+        crate::normalize_origin(origin).is_ok_and(|o| self.origins.contains(&o))
+    }
+}
+
+fn refuse(status: u16, message: String) -> Response {
+    json(status, serde_json::json!({"success": false, "error": message, "errorCode": status}))
+}
+
+/// Fastify's answer to a body over its limit (Pipedrive's API runs on Fastify).
+fn too_large() -> Response {
+    json(
+        413,
+        serde_json::json!({"statusCode": 413, "code": "FST_ERR_CTP_BODY_TOO_LARGE", "error": "Payload Too Large", "message": "Request body is too large"}),
+    )
+}
+
+/// Runs before every route (and before CORS): refuses a foreign `Host` (DNS rebinding) or a
+/// browser `Origin` that is not allowed (403, preflights included), and a body over [`MAX_BODY`]
+/// (413). It reads the whole body here, before any handler takes the world's lock, so a client
+/// that trickles its body holds nobody up.
+pub(crate) async fn guard(State(gate): State<Arc<Gate>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let host = req.headers().get(axum::http::header::HOST).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).or_else(|| req.uri().authority().map(|a| a.to_string()));
+    match host {
+        Some(h) if gate.host_ok(&h) => {}
+        other => {
+            let shown: String = other.as_deref().unwrap_or("(none)").chars().filter(|c| !c.is_control()).take(100).collect();
+            return refuse(
+                403,
+                format!("Host {shown:?} is not this emulator's address (127.0.0.1:{p}, localhost:{p} or [::1]:{p}): refused (DNS rebinding)", p = gate.port),
+            );
+        }
+    }
+    if let Some(origin) = req.headers().get(axum::http::header::ORIGIN) {
+        let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+        if !gate.origin_ok(&origin) {
+            let shown: String = origin.chars().filter(|c| !c.is_control()).take(100).collect();
+            return refuse(403, format!("web pages from {shown:?} may not call the emulator; start it with --allow-origin {shown} to allow them"));
+        }
+    }
+    let declared = req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    // Over the limit (chunked, no length) or cut off: either way nothing is applied.
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else { return too_large() };
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }

@@ -1,10 +1,13 @@
 //! `/_emulator/*`: emit events, read the delivery log, uninstall or remove an app, move the clock,
-//! reset. Not part of Pipedrive's API; unauthenticated (the emulator listens on loopback).
+//! reset. Not part of Pipedrive's API; unauthenticated (the emulator listens on loopback, and the
+//! guard in `api.rs` refuses foreign `Host`s and browser origins that are not allowed). Bodies are
+//! JSON only (`content-type: application/json`, else 415), so no form or `text/plain` post from a
+//! page can drive them.
 
 use crate::deliveries::{emit, EventInput, Shared};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -28,8 +31,17 @@ fn bad(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"success": false, "error": message}))).into_response()
 }
 
-fn body<T: for<'de> Deserialize<'de>>(bytes: &Bytes) -> Result<T, Response> {
+fn body<T: for<'de> Deserialize<'de>>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Response> {
+    crate::api::require_json(headers, bytes)?;
     serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid body: {e}")))
+}
+
+/// The answer once the state is on disk, or a 500 saying why it is not.
+fn saved(w: &crate::world::World, answer: Value) -> Response {
+    match w.save() {
+        Ok(()) => Json(answer).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"success": false, "error": e.to_string()}))).into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -47,8 +59,8 @@ struct EventBody {
     previous: Value,
 }
 
-async fn events(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
-    let b: EventBody = match body(&bytes) {
+async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let b: EventBody = match body(&headers, &bytes) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -77,28 +89,26 @@ struct AppUser {
     user_id: u64,
 }
 
-async fn uninstall(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
-    let b: AppUser = match body(&bytes) {
+async fn uninstall(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let b: AppUser = match body(&headers, &bytes) {
         Ok(b) => b,
         Err(r) => return r,
     };
     let mut w = shared.lock();
     let now = w.clock.now();
     let removed = w.account.uninstall(b.app_id, b.user_id, now);
-    let _ = w.save();
-    Json(json!({"removed": removed})).into_response()
+    saved(&w, json!({"removed": removed}))
 }
 
-async fn remove_app(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
-    let b: AppUser = match body(&bytes) {
+async fn remove_app(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let b: AppUser = match body(&headers, &bytes) {
         Ok(b) => b,
         Err(r) => return r,
     };
     let mut w = shared.lock();
     let now = w.clock.now();
     let removed = w.account.remove_app(b.app_id, now);
-    let _ = w.save();
-    Json(json!({"removed": removed})).into_response()
+    saved(&w, json!({"removed": removed}))
 }
 
 #[derive(Deserialize)]
@@ -106,8 +116,8 @@ struct Advance {
     ms: i64,
 }
 
-async fn advance(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
-    let b: Advance = match body(&bytes) {
+async fn advance(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let b: Advance = match body(&headers, &bytes) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -126,7 +136,11 @@ async fn advance(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
     Json(json!({"now": now})).into_response()
 }
 
-async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+async fn reset(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    // No body is needed; one that is sent must still be JSON (as for every control route).
+    if let Err(resp) = crate::api::require_json(&headers, &bytes) {
+        return resp;
+    }
     let mut w = shared.lock();
     match w.reset() {
         Ok(()) => Json(json!({"ok": true})).into_response(),

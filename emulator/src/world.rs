@@ -150,13 +150,14 @@ impl World {
         self.save()
     }
 
-    /// Writes the state file atomically (a temporary file renamed over it).
+    /// Writes the state file atomically and durably: a temporary file, flushed to disk, renamed
+    /// over it, then the folder flushed so the rename is on disk too. Callers answer a create or
+    /// a delete only after this returns, so an answered change survives a crash or a power cut.
     pub fn save(&self) -> Result<(), StateError> {
         let Some(path) = &self.state_file else { return Ok(()) };
         let saved = Saved { account: self.account.clone(), tokens: self.tokens.clone(), clock: self.clock.now() };
         let json = serde_json::to_vec(&saved).expect("the state serialises");
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| StateError::Unwritable(path.clone(), e))
+        write_durably(path, &json).map_err(|e| StateError::Unwritable(path.clone(), e))
     }
 
     pub fn record(&mut self, r: DeliveryRecord) {
@@ -184,6 +185,31 @@ impl World {
             }
         }
     }
+}
+
+/// Write, fsync, rename, fsync the folder: after a crash the file holds either the old state or
+/// the new one, and once this returns, the new one.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    sync_folder(path)
+}
+
+/// The rename lives in the folder's entries: flush them (Unix; elsewhere a folder cannot be opened).
+#[cfg(unix)]
+fn sync_folder(path: &Path) -> std::io::Result<()> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::File::open(folder)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_folder(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn read_state(path: &Path) -> Result<Saved, StateError> {

@@ -15,7 +15,8 @@ function startEmulator(seed) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-emu-"));
   const seedFile = path.join(dir, "seed.json");
   fs.writeFileSync(seedFile, JSON.stringify(seed));
-  const child = spawn(binary, ["--port", "0", "--seed", seedFile], { stdio: ["ignore", "pipe", "inherit"] });
+  // The panel is served on a random port: the emulator refuses browser origins it was not told of.
+  const child = spawn(binary, ["--port", "0", "--seed", seedFile, "--allow-origin", panel.url], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) => reject(new Error(`emulator exited with ${code}`)));

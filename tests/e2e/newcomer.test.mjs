@@ -108,3 +108,48 @@ test("an axe-core scan of every page finds no serious or critical violation", as
   }
   assert.deepEqual(found, []);
 });
+
+test("connected to a time-scaled emulator, times are on the emulator's clock (never 'in 38 min')", async () => {
+  const { spawn } = await import("node:child_process");
+  const http = await import("node:http");
+  const binary = path.join(repoRoot, "target/debug/pipedrive-webhooks-emulator");
+  const receiver = http.createServer((req, res) => { req.resume(); req.on("end", () => res.writeHead(200).end()); });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  const child = spawn(binary, ["--port", "0", "--time-scale", "3600", "--allow-origin", panel.url], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const base = await new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.stdout.on("data", (d) => {
+        const m = /on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(d.toString());
+        if (m) resolve(m[1]);
+      });
+    });
+    const json = { "content-type": "application/json" };
+    const made = await fetch(`${base}/v1/webhooks`, { method: "POST", headers: { ...json, authorization: "Bearer app-token-admin" },
+      body: JSON.stringify({ subscription_url: `http://127.0.0.1:${receiver.address().port}/hook`, event_action: "*", event_object: "deal", name: "scaled", version: "2.0" }) });
+    const id = (await made.json()).data.id;
+    await fetch(`${base}/_emulator/events`, { method: "POST", headers: json, body: JSON.stringify({ object: "deal", action: "change", id: 1 }) });
+    for (let i = 0; i < 100; i++) {
+      const log = await (await fetch(`${base}/_emulator/deliveries`)).json();
+      if (log.deliveries.some((d) => d.webhookId === id && d.success)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { page, errors } = await pageWithErrorLog(browser);
+    await page.goto(panel.url + "/connections");
+    await page.getByTestId("conn-label").fill("Scaled emulator");
+    await page.getByTestId("conn-address").fill(base);
+    await page.getByTestId("conn-oauth").check();
+    await page.getByTestId("conn-token").fill("app-token-admin");
+    await page.getByTestId("conn-add").click();
+    await page.locator(`tr[data-testid=row-${id}]`).waitFor();
+    const last = await page.locator(`tr[data-testid=row-${id}] td.last`).innerText();
+    assert.doesNotMatch(last, /^in /, `relative to the emulator's clock, not the browser's: ${last}`);
+    assert.match(last, /ago|now/);
+    assert.match(await page.getByTestId("emulator-clock").innerText(), /×3600/);
+    assert.match(await page.getByTestId("list-age").innerText(), /Updated (now|\d+ s ago)/);
+    assert.deepEqual(errors, []);
+  } finally {
+    child.kill();
+    receiver.close();
+  }
+});

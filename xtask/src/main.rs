@@ -3,8 +3,10 @@
 mod bench;
 mod dist_js;
 mod env;
+mod fuzz;
 mod setup;
 mod sizes;
+mod soak;
 mod tally;
 mod test;
 
@@ -18,7 +20,9 @@ tasks:
   test      setup, then every suite; ends with one 'N passed, N failed' line
   bench     print the benchmarks' figures (sizes, speeds)
   dist-js   build the npm package into target/npm/pipedrive-webhooks
-  emulate   run the local Pipedrive emulator (arguments after `--` go to it, e.g. -- --time-scale 60)";
+  emulate   run the local Pipedrive emulator (arguments after `--` go to it, e.g. -- --time-scale 60)
+  fuzz      coverage-guided fuzzing of the decoders (nightly + cargo-fuzz): [--seconds N] [--target NAME]
+  soak      the Account model test at scale, release mode: [--sequences N] (default 100000)";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -28,11 +32,9 @@ fn main() -> ExitCode {
         "test" => setup::run().and_then(|()| test::run()),
         "bench" => setup::run().and_then(|()| bench::run()),
         "dist-js" => dist_js::build().map(|_| ()),
-        "emulate" => env::exec(
-            env::cmd("cargo")
-                .args(["run", "--release", "--quiet", "-p", "pipedrive-webhooks-emulator", "--"])
-                .args(std::env::args().skip(2).skip_while(|a| a == "--")),
-        ),
+        "fuzz" => fuzz::run(&std::env::args().skip(2).collect::<Vec<_>>()),
+        "soak" => soak::run(&std::env::args().skip(2).collect::<Vec<_>>()),
+        "emulate" => env::emulate(std::env::args().skip(2).skip_while(|a| a == "--").collect()),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
