@@ -14,12 +14,54 @@ use serde::{Deserialize, Serialize};
 pub struct SyncPlan {
     /// Own webhooks that already match a desired subscription.
     pub keep: Vec<WebhookId>,
-    /// Own webhooks to delete: duplicates, and subscriptions no longer desired.
+    /// Own webhooks to delete: duplicates and subscriptions no longer desired (only when pruning),
+    /// and webhooks replaced because their Basic-auth password changed.
     pub delete: Vec<WebhookId>,
     /// Subscriptions to create, version always explicit.
     pub create: Vec<NewWebhook>,
     /// Webhooks that are not this app's (general, automation): never touched.
     pub untouched: Vec<WebhookId>,
+    /// Own webhooks not desired (leftovers, duplicates) that stay because the plan does not prune.
+    #[serde(default)]
+    pub surplus: Vec<WebhookId>,
+    /// Every line of the plan with its reason, in the order to apply: deletes, creates, then what
+    /// stays (keep, surplus, untouched).
+    #[serde(default)]
+    pub steps: Vec<PlanStep>,
+}
+
+impl SyncPlan {
+    /// Whether applying the plan would change nothing (no create, no delete).
+    pub fn in_sync(&self) -> bool {
+        self.create.is_empty() && self.delete.is_empty()
+    }
+}
+
+/// What a plan does with one webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanAction {
+    Create,
+    Delete,
+    Keep,
+    /// Not desired, but kept: the plan does not prune.
+    Surplus,
+    /// Not this app's: never touched.
+    Untouched,
+}
+
+/// One line of a plan: the action, the webhook (an id, or the subscription to create) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanStep {
+    pub action: PlanAction,
+    /// The existing webhook's id (`None` for a create).
+    pub id: Option<WebhookId>,
+    /// For a create: the desired subscription's index in the desired list.
+    pub desired_index: Option<usize>,
+    /// `change.deal → https://…` (v2), for tables.
+    pub subscription: String,
+    pub reason: String,
 }
 
 /// Why no plan was made.
@@ -55,7 +97,27 @@ struct Key {
 /// assert!(plan.delete.is_empty());
 /// ```
 pub fn plan_sync(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Policy) -> Result<SyncPlan, SyncError> {
+    plan_sync_with(current, desired, policy, true)
+}
+
+/// [`plan_sync`], choosing whether to `prune`: without it, own webhooks that are not desired
+/// (leftovers, duplicates) stay, listed as `surplus`, and still count against the limit (R2).
+///
+/// ```
+/// use pipedrive_webhooks::sync::{plan_sync_with, PlanAction};
+/// use pipedrive_webhooks::{wire::RemoteWebhook, NewWebhook, Policy, WebhookType};
+/// let old = RemoteWebhook { id: Some(7), webhook_type: Some(WebhookType::Application), subscription_url: Some("https://example.com/old".into()),
+///     event_action: Some("change".into()), event_object: Some("deal".into()), version: Some("2.0".into()), ..Default::default() };
+/// let want = vec![NewWebhook::new("https://example.com/h", "change", "deal", "Deals").with_version("2.0")];
+/// let plan = plan_sync_with(&[old.clone()], &want, &Policy::default(), false).unwrap();
+/// assert_eq!((plan.delete.len(), plan.surplus, plan.create.len()), (0, vec![7], 1));
+/// assert!(plan.steps.iter().any(|s| s.action == PlanAction::Surplus && s.reason.contains("--prune")));
+/// let pruned = plan_sync_with(&[old], &want, &Policy::default(), true).unwrap();
+/// assert_eq!(pruned.delete, vec![7]);
+/// ```
+pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Policy, prune: bool) -> Result<SyncPlan, SyncError> {
     let mut wanted: Vec<(Key, NewWebhook)> = Vec::new();
+    let mut wanted_index: Vec<usize> = Vec::new();
     for (index, d) in desired.iter().enumerate() {
         let valid = validate(d, policy).map_err(|errors| SyncError::Invalid { index, errors })?;
         let key = Key {
@@ -70,19 +132,31 @@ pub fn plan_sync(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Pol
             let mut explicit = d.clone();
             explicit.version = Some(valid.version.as_str().to_string());
             wanted.push((key, explicit));
+            wanted_index.push(index);
         }
     }
+    let describe = |action: &str, object: &str, version: &str, url: &str| format!("{action}.{object} v{} → {url}", version.trim_end_matches(".0"));
+    let mut deletes = Vec::new();
+    let mut stays = Vec::new();
 
     let mut plan = SyncPlan::default();
     let mut matched = vec![false; wanted.len()];
     let mut own: Vec<&RemoteWebhook> = Vec::new();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let sub_of = |w: &RemoteWebhook| describe(&text(&w.event_action), &text(&w.event_object), w.version.as_deref().unwrap_or("2.0"), &text(&w.subscription_url));
     for w in current {
         match (w.webhook_type.as_ref(), w.id) {
             (Some(WebhookType::Application), Some(_)) => own.push(w),
-            (_, Some(id)) => plan.untouched.push(id),
+            (kind, Some(id)) => {
+                plan.untouched.push(id);
+                let kind = kind.map(|k| k.as_str().to_string()).unwrap_or_else(|| "unknown".into());
+                stays.push(PlanStep { action: PlanAction::Untouched, id: Some(id), desired_index: None, subscription: sub_of(w), reason: format!("a {kind} webhook: not this app's (R5, R6)") });
+            }
             (_, None) => {}
         }
     }
+    let mut kept_by_slot: Vec<Option<WebhookId>> = vec![None; wanted.len()];
+    let mut replaced: Vec<Option<WebhookId>> = vec![None; wanted.len()];
     own.sort_by_key(|w| w.id);
     for w in own {
         let id = w.id.expect("filtered");
@@ -102,17 +176,56 @@ pub fn plan_sync(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Pol
             (Some(have), Some(want)) => have != want,
             _ => false,
         };
+        let sub = sub_of(w);
         match slot {
             Some(i) if !matched[i] && !password_changed(&wanted[i].1) => {
                 matched[i] = true;
+                kept_by_slot[i] = Some(id);
                 plan.keep.push(id);
+                stays.push(PlanStep { action: PlanAction::Keep, id: Some(id), desired_index: Some(wanted_index[i]), subscription: sub, reason: format!("matches desired #{}", wanted_index[i]) });
+            }
+            // Credentials cannot be updated in place: replace it, prune or not.
+            Some(i) if !matched[i] => {
+                replaced[i] = Some(id);
+                plan.delete.push(id);
+                deletes.push(PlanStep { action: PlanAction::Delete, id: Some(id), desired_index: Some(wanted_index[i]), subscription: sub, reason: "its Basic-auth password changed: replaced (credentials cannot be updated in place)".into() });
             }
             // The lowest id of identical webhooks stays; the rest are duplicates.
-            _ => plan.delete.push(id),
+            other => {
+                let why = match other.and_then(|i| kept_by_slot[i]) {
+                    Some(original) => format!("a duplicate of #{original}: every event is delivered twice"),
+                    None => "not in the desired set".into(),
+                };
+                if prune {
+                    plan.delete.push(id);
+                    deletes.push(PlanStep { action: PlanAction::Delete, id: Some(id), desired_index: None, subscription: sub, reason: why });
+                } else {
+                    plan.surplus.push(id);
+                    stays.push(PlanStep { action: PlanAction::Surplus, id: Some(id), desired_index: None, subscription: sub, reason: format!("{why}; kept (pass --prune to delete it)") });
+                }
+            }
         }
     }
-    plan.create = wanted.into_iter().zip(matched).filter(|(_, m)| !m).map(|((_, n), _)| n).collect();
-    let needed = plan.keep.len() + plan.create.len();
+    let mut creates = Vec::new();
+    for (i, ((_, n), m)) in wanted.into_iter().zip(matched).enumerate() {
+        if m {
+            continue;
+        }
+        let reason = match replaced[i] {
+            Some(old) => format!("replaces #{old} (new Basic-auth password)"),
+            None => "missing".into(),
+        };
+        creates.push(PlanStep {
+            action: PlanAction::Create,
+            id: None,
+            desired_index: Some(wanted_index[i]),
+            subscription: describe(n.event_action.trim(), n.event_object.trim(), n.version.as_deref().unwrap_or("2.0"), n.subscription_url.trim()),
+            reason,
+        });
+        plan.create.push(n);
+    }
+    plan.steps = deletes.into_iter().chain(creates).chain(stays).collect();
+    let needed = plan.keep.len() + plan.create.len() + plan.surplus.len();
     if needed > policy.max_app_webhooks_per_user as usize {
         return Err(SyncError::LimitExceeded { needed, limit: policy.max_app_webhooks_per_user });
     }

@@ -92,6 +92,6 @@ test("the declarations name parameters in camelCase and make optional ones optio
   assert.ok(params.length > 30, `${params.length} parameters found`);
   assert.deepEqual(params.filter((p) => p.includes("_")), [], "snake_case parameter names");
   assert.match(dts, /validateWebhook\(input: NewWebhook, policy\?: Partial<Policy>\)/);
-  assert.match(dts, /planSync\(current: PipedriveWebhook\[\], desired: NewWebhook\[\], policy\?: Partial<Policy>\)/);
+  assert.match(dts, /planSync\(current: PipedriveWebhook\[\], desired: NewWebhook\[\], policy\?: Partial<Policy>, options\?: \{ prune\?: boolean \}\)/);
   assert.match(dts, /decodeResponse\(kind: "list", response: HttpResponseInput, now\?: number \| null\): DecodedWebhook\[\]/);
 });

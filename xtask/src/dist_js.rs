@@ -51,8 +51,25 @@ pub fn build() -> Result<PathBuf, String> {
     // it, and its `.d.ts`, as CommonJS (then `init` is not callable).
     std::fs::write(out.join("web/package.json"), "{ \"type\": \"module\" }\n").map_err(|e| e.to_string())?;
     let copy = |from: &std::path::Path, to: &std::path::Path| std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("{}: {e}", from.display()));
-    for file in ["package.json", "README.md"] {
+    for file in ["package.json", "README.md", "desired-webhooks.schema.json"] {
         copy(&root().join("core/js").join(file), &out.join(file))?;
+    }
+    // The JS edge (syncWebhooks, the CLI) and the entry points that add it to each build.
+    for dir in ["lib", "bin"] {
+        std::fs::create_dir_all(out.join(dir)).map_err(|e| e.to_string())?;
+        for entry in std::fs::read_dir(root().join("core/js").join(dir)).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            copy(&path, &out.join(dir).join(path.file_name().expect("a file")))?;
+        }
+    }
+    let entry = root().join("core/js/entry");
+    copy(&entry.join("node-index.cjs"), &out.join("node/index.cjs"))?;
+    copy(&entry.join("node-index.mjs"), &out.join("node/index.mjs"))?;
+    copy(&entry.join("web-index.js"), &out.join("web/index.js"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(out.join("bin/pipedrive-webhooks.mjs"), std::fs::Permissions::from_mode(0o755));
     }
     // The examples live inside the package, so `import … from "pipedrive-webhooks"` resolves
     // through the package's own exports map (self-reference), exactly as in a user's project.

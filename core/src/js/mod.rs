@@ -147,14 +147,21 @@ pub fn plan_sync(
     #[wasm_bindgen(unchecked_param_type = "PipedriveWebhook[]")] current: JsValue,
     #[wasm_bindgen(unchecked_param_type = "NewWebhook[]")] desired: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "{ prune?: boolean } | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
+    // Without options the plan prunes, as it always did; `syncWebhooks` passes `prune` explicitly.
+    let prune = if options.is_undefined() || options.is_null() {
+        true
+    } else {
+        js_sys::Reflect::get(&options, &"prune".into()).ok().and_then(|p| p.as_bool()).unwrap_or(true)
+    };
     let current = match convert::json_tree(current, "current webhooks")? {
         serde_json::Value::Array(items) => items,
         other => return Err(error("INVALID_INPUT", &format!("current webhooks: expected an array, got {}", crate::json_read::kind_of(&other)), None)),
     };
     let current: Vec<RemoteWebhook> = current.into_iter().filter_map(RemoteWebhook::from_value).collect();
     let desired: Vec<NewWebhook> = from_js(desired, "desired webhooks")?;
-    match crate::sync::plan_sync(&current, &desired, &policy_from(policy)?) {
+    match crate::sync::plan_sync_with(&current, &desired, &policy_from(policy)?, prune) {
         Ok(plan) => to_js(&plan),
         Err(crate::sync::SyncError::Invalid { index, errors }) => {
             let e = error("INVALID_FIELD", &format!("desired webhook #{index}: {errors}"), errors.0.first().map(|f| f.field.as_str()));
@@ -312,6 +319,33 @@ fn remote_json(w: &RemoteWebhook, duplicate_of: Option<u64>) -> serde_json::Valu
         o.insert("duplicate_of".into(), duplicate_of.map(Value::from).unwrap_or(Value::Null));
     }
     v
+}
+
+/// What to do after a 429 (the core's one decision, `rate_limit::after_rate_limit`): wait exactly
+/// as long as the API asked and retry within a budget (3 retries, 30 s), or stop and send nothing
+/// before `notBefore` (epoch ms). A daily-budget 429 always stops.
+///
+/// ```js
+/// afterRateLimit("burst", 2000, 0, 0, Date.now()); // { kind: "retry", waitMs: 2000 }
+/// afterRateLimit("daily", 3939000, 0, 0, Date.now()); // { kind: "stop", scope: "daily", notBefore: …, reason: "daily_budget" }
+/// ```
+// The signature is in types.d.ts.
+#[wasm_bindgen(js_name = afterRateLimit, skip_typescript)]
+pub fn after_rate_limit(
+    #[wasm_bindgen(unchecked_param_type = "\"burst\" | \"daily\"")] scope: JsValue,
+    #[wasm_bindgen(js_name = "retryAfterMs")] retry_after_ms: Option<f64>,
+    #[wasm_bindgen(js_name = "retriesDone")] retries_done: u32,
+    #[wasm_bindgen(js_name = "waitedMs")] waited_ms: f64,
+    now: f64,
+) -> Result<JsValue, JsValue> {
+    use crate::rate_limit::{after_rate_limit, RateLimitScope, RetryBudget};
+    let scope = match scope.as_string().as_deref() {
+        Some("daily") => RateLimitScope::Daily,
+        Some("burst") => RateLimitScope::Burst,
+        _ => return Err(error("INVALID_INPUT", "scope must be \"burst\" or \"daily\"", Some("scope"))),
+    };
+    let retry_after_ms = retry_after_ms.map(|ms| millis(ms, "retryAfterMs")).transpose()?;
+    to_js(&after_rate_limit(scope, retry_after_ms, retries_done, millis(waited_ms, "waitedMs")?, millis(now, "now")?, &RetryBudget::default()))
 }
 
 /// Reads Pipedrive's rate-limit headers (`x-ratelimit-*`, `x-daily-requests-left`).

@@ -226,10 +226,30 @@ export interface DeliveryEvent {
 
 export interface SyncPlan {
   keep: number[];
+  /** Deleted by the plan: surplus own webhooks when pruning, and webhooks replaced for a new password. */
   delete: number[];
   create: NewWebhook[];
   untouched: number[];
+  /** Own webhooks not desired that stay because the plan does not prune. */
+  surplus: number[];
+  /** Every line with its reason, in the order to apply: deletes, creates, then keep, surplus, untouched. */
+  steps: PlanStep[];
 }
+
+export interface PlanStep {
+  action: "create" | "delete" | "keep" | "surplus" | "untouched";
+  /** The existing webhook's id (null for a create). */
+  id: number | null;
+  /** For a create or a keep: the desired subscription's index in the desired list. */
+  desiredIndex: number | null;
+  /** `change.deal v2 → https://…`. */
+  subscription: string;
+  reason: string;
+}
+
+export type AfterRateLimit =
+  | { kind: "retry"; waitMs: number }
+  | { kind: "stop"; scope: "burst" | "daily"; notBefore: number | null; reason: "daily_budget" | "budget_spent" };
 
 export interface ApiConfig {
   /** A company name ("acme"), domain, OAuth api_domain, or a full base URL (e.g. a local emulator). */
@@ -292,7 +312,76 @@ export function validateWebhook(input: NewWebhook, policy?: Partial<Policy>): Va
  * Plans an idempotent sync of the app's webhooks: `current` is the `data` of `GET /webhooks` (as this app), `desired` the subscriptions wanted.
  * Throws `INVALID_FIELD` (with `index`) or `LIMIT_REACHED` rather than plan past the limit (R2).
  */
-export function planSync(current: PipedriveWebhook[], desired: NewWebhook[], policy?: Partial<Policy>): SyncPlan;
+export function planSync(current: PipedriveWebhook[], desired: NewWebhook[], policy?: Partial<Policy>, options?: { prune?: boolean }): SyncPlan;
+
+/** Options of `syncWebhooks`. */
+export interface SyncOptions {
+  /** The fetch to use (default: the global one; node ≥ 18 and browsers). */
+  fetch?: typeof globalThis.fetch;
+  /** Plan only: list, plan, report what would happen, send no write request. */
+  dryRun?: boolean;
+  /** Delete the app's own webhooks that are not desired (default false: they stay, as `skipped`). */
+  prune?: boolean;
+  /** Called before each API call and after each result. */
+  onProgress?: (step: SyncProgress) => void;
+  /** Aborts between calls (and the call in flight): the report says what was done. */
+  signal?: AbortSignal;
+  policy?: Partial<Policy>;
+  /** For tests: the clock (epoch ms) and the wait; default Date.now and setTimeout. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SyncProgress {
+  phase: "list" | "plan" | "delete" | "create" | "wait" | "done";
+  /** 1-based index of the write call and how many there are. */
+  index?: number;
+  total?: number;
+  id?: number;
+  subscription?: string;
+  /** For "wait": how long, in ms, before retrying after a 429. */
+  waitMs?: number;
+  ok?: boolean;
+  error?: string;
+}
+
+export interface SyncFailure {
+  action: "list" | "create" | "delete";
+  id: number | null;
+  subscription: string | null;
+  code: ErrorCode | "ABORTED" | "NETWORK";
+  status: number | null;
+  message: string;
+}
+
+/** What a sync did. `complete` is false when it stopped early (a daily-budget 429, an abort, a list failure). */
+export interface SyncReport {
+  dryRun: boolean;
+  complete: boolean;
+  plan: SyncPlan | null;
+  kept: number[];
+  created: Array<{ id: number | null; subscription: string; desiredIndex: number | null }>;
+  deleted: number[];
+  /** Not done: surplus webhooks without `prune`, and steps not reached after a stop. */
+  skipped: Array<{ id: number | null; subscription: string; reason: string }>;
+  failed: SyncFailure[];
+  /** Write requests sent (creates and deletes). */
+  writes: number;
+  /** When the API asked for no calls before then (epoch ms), after a 429 that stopped the run. */
+  notBefore: number | null;
+}
+
+/**
+ * Brings the app's webhooks for one installation to `desired`: lists, plans with the core (`planSync`), then applies
+ * the plan, deletes before creates. Idempotent: a second run with the same set sends no write request. Never retries
+ * a 4xx other than 429; a 429 is waited out exactly as long as `Retry-After` says (within a budget) and a daily-budget
+ * 429 stops the run with the report of what was done. A plan past the limit (R2) throws `LIMIT_REACHED` before a single write.
+ * @example const report = await syncWebhooks({ baseUrl: "acme", accessToken }, desired, { prune: true });
+ */
+export function syncWebhooks(config: ApiConfig, desired: NewWebhook[], options?: SyncOptions): Promise<SyncReport>;
+
+/** The core's decision after a 429 (see `SyncOptions`): retry after `waitMs`, or stop. */
+export function afterRateLimit(scope: "burst" | "daily", retryAfterMs: number | null | undefined, retriesDone: number, waitedMs: number, now: number): AfterRateLimit;
 
 /**
  * Decodes a Pipedrive API response: `"list"` gives the webhooks, `"create"` the created one, `"delete"` `true`.

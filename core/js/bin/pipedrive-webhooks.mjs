@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// The package's CLI, for install scripts and CI. Tokens come only from the environment (never
+// argv, which other users of the machine and CI logs can read). Every decision (the plan, the
+// waits after a 429) comes from the core; this file reads files and prints.
+import { parseArgs } from "node:util";
+import fs from "node:fs";
+import readline from "node:readline/promises";
+import pw from "../node/index.cjs";
+
+const HELP = `usage: pipedrive-webhooks <command> [options]
+
+Keep an installation's app webhooks as declared, from a shell, an install script or CI.
+
+commands:
+  list --base-url URL [--json]
+      The webhooks this token lists (R5), as a table, or the decoded JSON with --json.
+  plan DESIRED.json --base-url URL [--prune] [--json]
+      What a sync would do: create, delete, keep, surplus, untouched, each with its reason.
+      Exit 0 when in sync, 2 when changes are pending (like terraform plan -detailed-exitcode).
+  sync DESIRED.json --base-url URL [--prune] [--yes] [--dry-run]
+      Applies the plan: deletes first, then creates, one progress line per call, then a summary.
+      Deletions need --yes (or a "y" at the prompt in a terminal). Idempotent: a second run sends
+      no write request. A 429 is waited out exactly as Retry-After says (at most 3 times, 30 s);
+      a daily-budget 429 stops the run and says what was done and when to try again.
+  decode < BODY.json
+      Decodes a delivery body (v1 or v2) from stdin and prints the normalised event.
+
+options:
+  --base-url URL          a company name (acme), domain, OAuth api_domain or base URL
+                          (also the PIPEDRIVE_BASE_URL environment variable); e.g. http://127.0.0.1:8700
+  --token-env NAME        read an API token from this environment variable (default PIPEDRIVE_API_TOKEN)
+  --access-token-env NAME read an OAuth access token (your app, acting for a user) from this variable
+  --prune                 also delete your app's own webhooks that are not in DESIRED.json
+  --yes                   apply deletions without asking
+  --dry-run               sync: plan and report, send no write request
+  --json                  machine-readable output
+  -h, --help              this text
+
+DESIRED.json is an array of webhooks with Pipedrive's field names; "version" is required:
+  [{ "subscription_url": "https://example.com/pd", "event_action": "change", "event_object": "deal",
+     "name": "Deals", "version": "2.0" }]
+Its JSON Schema ships in the package: desired-webhooks.schema.json.
+
+exit codes:
+  0  done; plan: in sync
+  1  error (bad arguments, an unreadable file, an API error, a failed step)
+  2  plan: changes pending
+
+example:
+  PIPEDRIVE_API_TOKEN=… npx pipedrive-webhooks plan webhooks.json --base-url acme`;
+
+class CliError extends Error {}
+
+function fail(message) {
+  throw new CliError(message);
+}
+
+function readDesired(file) {
+  if (!file) fail("name the desired-set file: pipedrive-webhooks plan DESIRED.json --base-url URL");
+  let text;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    fail(`cannot read ${file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
+  }
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    fail(`${file} is not JSON: ${e.message}`);
+  }
+  if (!Array.isArray(value)) fail(`${file} must be a JSON array of webhooks (see desired-webhooks.schema.json)`);
+  value.forEach((w, i) => {
+    if (w === null || typeof w !== "object" || Array.isArray(w)) fail(`${file}: item ${i} is not an object`);
+    if (w.version !== "1.0" && w.version !== "2.0") fail(`${file}: item ${i} needs "version": "1.0" or "2.0" (always send it: Pipedrive's default changed once and broke receivers)`);
+  });
+  return value;
+}
+
+function config(values) {
+  const baseUrl = values["base-url"] ?? process.env.PIPEDRIVE_BASE_URL;
+  if (!baseUrl) fail("--base-url is required (or set PIPEDRIVE_BASE_URL): a company name, domain or base URL");
+  if (values["access-token-env"]) {
+    const name = values["access-token-env"];
+    const token = process.env[name];
+    if (!token) fail(`the environment variable ${name} (an OAuth access token) is not set`);
+    return { baseUrl, accessToken: token };
+  }
+  const name = values["token-env"] ?? "PIPEDRIVE_API_TOKEN";
+  const token = process.env[name];
+  if (!token) fail(`the environment variable ${name} (an API token) is not set; or name another with --token-env NAME, or an OAuth token with --access-token-env NAME`);
+  return { baseUrl, apiToken: token };
+}
+
+/** An API error in one line: the API's message and what to do. */
+function explain(e) {
+  const hint = {
+    UNAUTHORIZED: "check the token (OAuth access tokens expire after 60 minutes)",
+    FORBIDDEN: "the token lacks the webhooks:full (or admin) scope, or the webhook is another app's or user's",
+    LIMIT_REACHED: "at most 40 webhooks per app user (R2): desire fewer, or pass --prune to free slots",
+    RATE_LIMITED: "wait, then run again",
+    INVALID_FIELD: "fix the desired set",
+    INVALID_INPUT: "check the arguments",
+    NETWORK: "check --base-url and the network",
+  }[e.code];
+  return hint ? `${e.message} (${hint})` : e.message;
+}
+
+function table(rows, columns) {
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
+  const line = (cells) => cells.map((v, i) => String(v ?? "").padEnd(widths[i])).join("  ").trimEnd();
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join("\n");
+}
+
+async function listWebhooks(cfg) {
+  const req = pw.buildRequest(cfg, { kind: "list" });
+  let res;
+  try {
+    res = await fetch(req.url, { method: req.method, headers: req.headers });
+  } catch (e) {
+    throw Object.assign(new Error(`could not reach ${req.url.split("/webhooks")[0]}: ${e?.cause?.code ?? e.message}`), { code: "NETWORK" });
+  }
+  return pw.decodeResponse("list", { status: res.status, headers: res.headers, body: await res.text() }, Date.now());
+}
+
+async function main(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "base-url": { type: "string" },
+      "token-env": { type: "string" },
+      "access-token-env": { type: "string" },
+      prune: { type: "boolean" },
+      yes: { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, file, extra] = positionals;
+  if (values.help || !command) {
+    console.log(HELP);
+    return values.help ? 0 : 1;
+  }
+  if (extra !== undefined) fail(`unexpected argument ${JSON.stringify(extra)}`);
+  switch (command) {
+    case "decode": {
+      const body = fs.readFileSync(0);
+      console.log(JSON.stringify(pw.decodeDelivery(body), null, 2));
+      return 0;
+    }
+    case "list": {
+      const list = await listWebhooks(config(values));
+      if (values.json) console.log(JSON.stringify(list, null, 2));
+      else {
+        console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, health: w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url, note: w.duplicate_of ? `duplicate of #${w.duplicate_of}` : "" })), ["id", "type", "event", "version", "health", "last status", "url", "note"]));
+        console.log(`${list.length} webhook(s)`);
+      }
+      return 0;
+    }
+    case "plan": {
+      const desired = readDesired(file);
+      const cfg = config(values);
+      const report = await pw.syncWebhooks(cfg, desired, { prune: !!values.prune, dryRun: true });
+      if (report.failed.length) throw Object.assign(new Error(report.failed[0].message), { code: report.failed[0].code });
+      const plan = report.plan;
+      if (values.json) console.log(JSON.stringify(plan, null, 2));
+      else {
+        console.log(table(plan.steps.map((s) => ({ action: s.action, id: s.id ?? "", subscription: s.subscription, reason: s.reason })), ["action", "id", "subscription", "reason"]));
+        console.log(plan.create.length || plan.delete.length ? `${plan.create.length} to create, ${plan.delete.length} to delete` : "in sync: nothing to do");
+      }
+      return plan.create.length || plan.delete.length ? 2 : 0;
+    }
+    case "sync": {
+      const desired = readDesired(file);
+      const cfg = config(values);
+      const options = { prune: !!values.prune, dryRun: !!values["dry-run"] };
+      if (!options.dryRun && !values.yes) {
+        const preview = await pw.syncWebhooks(cfg, desired, { ...options, dryRun: true });
+        if (preview.failed.length) throw Object.assign(new Error(preview.failed[0].message), { code: preview.failed[0].code });
+        const deletions = preview.plan.steps.filter((s) => s.action === "delete");
+        if (deletions.length) {
+          for (const d of deletions) console.error(`  delete #${d.id} ${d.subscription}: ${d.reason}`);
+          if (!process.stdin.isTTY) fail(`${deletions.length} deletion(s) planned: pass --yes to apply them`);
+          const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+          const answer = await rl.question(`Delete ${deletions.length} webhook(s)? [y/N] `);
+          rl.close();
+          if (!/^y(es)?$/i.test(answer.trim())) fail("nothing applied");
+        }
+      }
+      const report = await pw.syncWebhooks(cfg, desired, {
+        ...options,
+        onProgress: (p) => {
+          if ((p.phase === "create" || p.phase === "delete") && p.ok !== undefined) {
+            console.error(`[${p.index}/${p.total}] ${p.phase} ${p.id ? `#${p.id} ` : ""}${p.subscription}: ${p.ok ? "ok" : `failed: ${p.error}`}`);
+          } else if (p.phase === "wait") {
+            console.error(`rate limited: waiting ${(p.waitMs / 1000).toFixed(1)} s as the API asked`);
+          }
+        },
+      });
+      console.log(`created ${report.created.length}, deleted ${report.deleted.length}, kept ${report.kept.length}, skipped ${report.skipped.length}, failed ${report.failed.length}${report.dryRun ? " (dry run: nothing sent)" : ""}`);
+      for (const f of report.failed) console.error(`failed: ${f.action}${f.id ? ` #${f.id}` : ""}${f.subscription ? ` ${f.subscription}` : ""}: ${explain(f)}`);
+      if (!report.complete) {
+        const when = report.notBefore ? `; try again after ${new Date(report.notBefore).toISOString()}` : "";
+        console.error(`stopped before the end: ${report.skipped.filter((s) => s.reason.startsWith("not reached")).length} step(s) not reached${when}`);
+      }
+      return report.failed.length || !report.complete ? 1 : 0;
+    }
+    default:
+      fail(`unknown command ${JSON.stringify(command)}: use list, plan, sync or decode (--help)`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  // One clear line, never a stack trace; tokens never reach messages (they stay in headers).
+  const message = e instanceof CliError ? e.message : explain(e);
+  console.error(`pipedrive-webhooks: ${message}`);
+  process.exitCode = 1;
+}

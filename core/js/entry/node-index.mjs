@@ -1,0 +1,11 @@
+// The package for node, ES module: the wasm exports (the CommonJS build) plus syncWebhooks.
+import { createRequire } from "node:module";
+import { createSync } from "../lib/sync.mjs";
+
+const pw = createRequire(import.meta.url)("./pipedrive_webhooks.js");
+export const syncWebhooks = createSync(pw);
+export const {
+  Account, afterRateLimit, basicAuthHeader, buildRequest, decodeDelivery, decodeResponse, defaultPolicy,
+  normalizeBaseUrl, planSync, rateLimit, simulateDeliveries, simulateSummary, validateWebhook, verifyBasicAuth,
+} = pw;
+export default { ...pw, syncWebhooks };

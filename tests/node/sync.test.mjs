@@ -1,0 +1,236 @@
+// syncWebhooks and the CLI, as a Marketplace developer runs them: against the emulator binary
+// (real HTTP, the core's rules) and against a Pipedrive-like server whose answers the tests force
+// (429s, a daily budget, 5xx). Requests are counted where they arrive or where they leave.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startFakePipedrive } from "./fake-pipedrive.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const pkgDir = path.join(root, "target/npm/pipedrive-webhooks");
+const pw = createRequire(import.meta.url)(pkgDir);
+const cli = path.join(pkgDir, "bin/pipedrive-webhooks.mjs");
+const emulatorBinary = path.join(root, "target/debug/pipedrive-webhooks-emulator");
+
+const hook = (n, extra = {}) => ({ subscription_url: `https://hooks.example.com/${n}`, event_action: "change", event_object: "deal", name: `hook ${n}`, version: "2.0", ...extra });
+
+let emulator;
+before(async () => {
+  assert.ok(fs.existsSync(emulatorBinary), `${emulatorBinary} is built by the native suite`);
+  const child = spawn(emulatorBinary, ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.stdout.on("data", (d) => {
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(d.toString());
+      if (m) resolve(m[1]);
+    });
+  });
+  emulator = { url, child };
+});
+after(() => emulator?.child.kill());
+
+/** A fetch that counts what it sends, by method. */
+function counting() {
+  const sent = [];
+  const f = (url, init) => {
+    sent.push(`${init?.method ?? "GET"} ${new URL(url).pathname}`);
+    return fetch(url, init);
+  };
+  return { fetch: f, sent, writes: () => sent.filter((s) => !s.startsWith("GET")).length };
+}
+
+async function reset() {
+  const r = await fetch(`${emulator.url}/_emulator/reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  assert.equal(r.status, 200);
+}
+
+test("syncWebhooks against the emulator: creates, then is idempotent, then follows changes (prune deletes)", async () => {
+  await reset();
+  const cfg = { baseUrl: emulator.url, accessToken: "app-token-admin" };
+  const desired = [hook(1), hook(2), hook(3, { event_object: "person" })];
+  const steps = [];
+  const c1 = counting();
+  const first = await pw.syncWebhooks(cfg, desired, { fetch: c1.fetch, onProgress: (p) => steps.push(p.phase) });
+  assert.equal(first.complete, true);
+  assert.equal(first.created.length, 3);
+  assert.ok(first.created.every((c) => Number.isInteger(c.id)), "created ids are returned");
+  assert.deepEqual(first.failed, []);
+  assert.equal(c1.writes(), 3);
+  assert.deepEqual([...new Set(steps)], ["list", "plan", "create", "done"]);
+
+  const c2 = counting();
+  const second = await pw.syncWebhooks(cfg, desired, { fetch: c2.fetch });
+  assert.equal(c2.writes(), 0, `a second run sends no write request: ${c2.sent}`);
+  assert.deepEqual(second.kept.sort(), first.created.map((c) => c.id).sort());
+
+  // A changed set: one more, one fewer. Without prune the leftover stays (skipped).
+  const changed = [hook(1), hook(2), hook(4)];
+  const c3 = counting();
+  const third = await pw.syncWebhooks(cfg, changed, { fetch: c3.fetch });
+  assert.equal(third.created.length, 1);
+  assert.deepEqual(third.deleted, []);
+  assert.equal(third.skipped.length, 1);
+  assert.match(third.skipped[0].reason, /--prune/);
+  const c4 = counting();
+  const pruned = await pw.syncWebhooks(cfg, changed, { fetch: c4.fetch, prune: true });
+  assert.equal(pruned.deleted.length, 1);
+  assert.equal(pruned.created.length, 0);
+  assert.ok(c4.sent.indexOf(c4.sent.find((s) => s.startsWith("DELETE"))) > 0);
+  const listed = pw.decodeResponse("list", await (async () => {
+    const r = await fetch(`${emulator.url}/v1/webhooks`, { headers: { authorization: "Bearer app-token-admin" } });
+    return { status: r.status, body: await r.text() };
+  })());
+  assert.deepEqual(listed.map((w) => w.subscription_url).sort(), changed.map((w) => w.subscription_url).sort());
+});
+
+test("41 desired webhooks are refused before any call (R2)", async () => {
+  const c = counting();
+  const desired = Array.from({ length: 41 }, (_, i) => hook(100 + i));
+  await assert.rejects(pw.syncWebhooks({ baseUrl: emulator.url, accessToken: "app-token-admin" }, desired, { fetch: c.fetch }), (e) => e.code === "LIMIT_REACHED");
+  assert.deepEqual(c.sent, []);
+});
+
+async function fake() {
+  return startFakePipedrive(pw, (acct) => {
+    acct.addUser({ id: 1, name: "Ana", isAdmin: true });
+    acct.addApp({ id: 9, name: "Mine", scopes: ["webhooks:full"] });
+    acct.install(9, 1);
+  });
+}
+
+const json = (status, body, headers = {}) => ({ status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+test("a daily-budget 429 mid-run stops it with a partial report; nothing is sent after it", async () => {
+  const api = await fake();
+  try {
+    const cfg = { baseUrl: api.url, accessToken: "APP-9-1" };
+    api.forced.push(json(200, { success: true, data: [] }));
+    api.forced.push(json(201, { success: true, data: { id: 501, type: "application" } }));
+    api.forced.push(json(429, { success: false, error: "daily request budget exceeded", errorCode: 429 }, { "retry-after": "3939" }));
+    const waits = [];
+    const report = await pw.syncWebhooks(cfg, [hook(1), hook(2), hook(3)], { sleep: async (ms) => waits.push(ms), now: () => 1_000_000 });
+    assert.equal(report.complete, false);
+    assert.deepEqual(report.created.map((c) => c.id), [501]);
+    assert.equal(report.failed.length, 1);
+    assert.equal(report.failed[0].code, "RATE_LIMITED");
+    assert.equal(report.skipped.length, 1, "the third create was not reached");
+    assert.match(report.skipped[0].reason, /^not reached: .*daily/);
+    assert.equal(report.notBefore, 1_000_000 + 3_939_000);
+    assert.deepEqual(waits, [], "a daily-budget 429 is never waited out and retried");
+    assert.equal(api.requests.length, 3, "list, create, the refused create: nothing after");
+  } finally {
+    await api.close();
+  }
+});
+
+test("a burst 429 waits exactly Retry-After, then retries; a 5xx and a 400 are never retried", async () => {
+  const api = await fake();
+  try {
+    const cfg = { baseUrl: api.url, accessToken: "APP-9-1" };
+    api.forced.push(json(429, { success: false, error: "Request over limit" }, { "retry-after": "2" }));
+    api.forced.push(json(200, { success: true, data: [] }));
+    api.forced.push(json(502, { success: false, error: "Bad gateway" }));
+    api.forced.push(json(400, { success: false, status: "error", errors: { subscription_url: ["invalid or non-reachable URL"] } }));
+    api.forced.push(json(201, { success: true, data: { id: 77, type: "application" } }));
+    const waits = [];
+    const report = await pw.syncWebhooks(cfg, [hook(1), hook(2), hook(3)], { sleep: async (ms) => waits.push(ms) });
+    assert.deepEqual(waits, [2000]);
+    assert.equal(report.complete, true);
+    assert.deepEqual(report.failed.map((f) => [f.code, f.status]), [["SERVER_ERROR", 502], ["INVALID_FIELD", 400]]);
+    assert.deepEqual(report.created.map((c) => c.id), [77]);
+    assert.equal(api.requests.filter((r) => r.method === "POST").length, 3, "each create sent once");
+  } finally {
+    await api.close();
+  }
+});
+
+test("an AbortSignal stops between calls; dryRun sends no write", async () => {
+  const api = await fake();
+  try {
+    const cfg = { baseUrl: api.url, accessToken: "APP-9-1" };
+    const dry = await pw.syncWebhooks(cfg, [hook(1), hook(2)], { dryRun: true });
+    assert.equal(dry.plan.create.length, 2);
+    assert.equal(api.requests.filter((r) => r.method !== "GET").length, 0);
+    const ctl = new AbortController();
+    const report = await pw.syncWebhooks(cfg, [hook(1), hook(2)], { signal: ctl.signal, onProgress: (p) => { if (p.phase === "create" && p.ok) ctl.abort(); } });
+    assert.equal(report.complete, false);
+    assert.equal(report.created.length, 1);
+    assert.equal(report.failed[0].code, "ABORTED");
+  } finally {
+    await api.close();
+  }
+});
+
+function run(args, env = {}, input) {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH, ...env } }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+test("the CLI: plan exits 0 in sync, 2 with changes, 1 on error; sync applies; the token only from the environment", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-cli-"));
+  const file = path.join(dir, "desired.json");
+  fs.writeFileSync(file, JSON.stringify([hook(1), hook(2)]));
+  const api = await fake();
+  const env = { PW_TOKEN: "APP-9-1" };
+  try {
+    const pending = await run(["plan", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(pending.code, 2, pending.stderr);
+    assert.match(pending.stdout, /create .*missing/);
+    assert.match(pending.stdout, /2 to create, 0 to delete/);
+    const synced = await run(["sync", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.match(synced.stderr, /\[1\/2\] create .*: ok/);
+    assert.match(synced.stdout, /created 2, deleted 0/);
+    const clean = await run(["plan", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /in sync: nothing to do/);
+    // Deletions need --yes when nobody can answer a prompt.
+    fs.writeFileSync(file, JSON.stringify([hook(1)]));
+    const refused = await run(["sync", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune"], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /1 deletion\(s\) planned: pass --yes/);
+    const yes = await run(["sync", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune", "--yes"], env);
+    assert.equal(yes.code, 0, yes.stderr);
+    assert.match(yes.stdout, /deleted 1/);
+    // Errors: one line, exit 1, no token anywhere.
+    const noToken = await run(["plan", file, "--base-url", api.url]);
+    assert.equal(noToken.code, 1);
+    assert.equal(noToken.stderr.trim().split("\n").length, 1);
+    assert.match(noToken.stderr, /PIPEDRIVE_API_TOKEN/);
+    const badToken = await run(["list", "--base-url", api.url, "--token-env", "PW_TOKEN"], { PW_TOKEN: "nope" });
+    assert.equal(badToken.code, 1);
+    assert.match(badToken.stderr, /unauthorized.*check the token/);
+    assert.doesNotMatch(badToken.stderr, /nope/);
+    fs.writeFileSync(file, JSON.stringify([{ ...hook(1), version: undefined }]));
+    const noVersion = await run(["plan", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(noVersion.code, 1);
+    assert.match(noVersion.stderr, /item 0 needs "version"/);
+    const help = await run(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /exit codes:/);
+    const decoded = await run(["decode"], {}, JSON.stringify({ meta: { action: "change", entity: "deal", entity_id: "1", id: "e", version: "2.0" }, data: { id: 1, stage_id: 2 }, previous: { stage_id: 1 } }));
+    assert.equal(decoded.code, 0, decoded.stderr);
+    assert.deepEqual(JSON.parse(decoded.stdout).changedFields, ["stage_id"]);
+    assert.ok(api.requests.every((r) => !r.search.includes("APP-9-1")), "the token never travels in a URL");
+  } finally {
+    await api.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the package ships its desired-set JSON Schema and its CLI", () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
+  assert.equal(manifest.bin["pipedrive-webhooks"], "./bin/pipedrive-webhooks.mjs");
+  const schema = JSON.parse(fs.readFileSync(path.join(pkgDir, "desired-webhooks.schema.json"), "utf8"));
+  assert.deepEqual(schema.items.required, ["subscription_url", "event_action", "event_object", "name", "version"]);
+  assert.deepEqual(schema.items.properties.version.enum, ["1.0", "2.0"]);
+});
