@@ -64,6 +64,24 @@ pub struct PlanStep {
     pub reason: String,
 }
 
+/// Out of line: the plan pushes steps from many places (code size: the JS package).
+#[inline(never)]
+fn push_step(to: &mut Vec<PlanStep>, action: PlanAction, id: Option<WebhookId>, desired_index: Option<usize>, subscription: String, reason: String) {
+    to.push(PlanStep { action, id, desired_index, subscription, reason });
+}
+
+/// `change.deal v2 → https://…`. Out of line: the plan builds many (code size: the JS package).
+#[inline(never)]
+fn describe(action: &str, object: &str, version: &str, url: &str) -> String {
+    format!("{action}.{object} v{} → {url}", version.trim_end_matches(".0"))
+}
+
+#[inline(never)]
+fn subscription_of(w: &RemoteWebhook) -> String {
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
+    describe(&text(&w.event_action), &text(&w.event_object), w.version.as_deref().unwrap_or("2.0"), &text(&w.subscription_url))
+}
+
 /// Why no plan was made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
@@ -135,22 +153,20 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
             wanted_index.push(index);
         }
     }
-    let describe = |action: &str, object: &str, version: &str, url: &str| format!("{action}.{object} v{} → {url}", version.trim_end_matches(".0"));
     let mut deletes = Vec::new();
     let mut stays = Vec::new();
 
     let mut plan = SyncPlan::default();
     let mut matched = vec![false; wanted.len()];
     let mut own: Vec<&RemoteWebhook> = Vec::new();
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let sub_of = |w: &RemoteWebhook| describe(&text(&w.event_action), &text(&w.event_object), w.version.as_deref().unwrap_or("2.0"), &text(&w.subscription_url));
+    let sub_of = subscription_of;
     for w in current {
         match (w.webhook_type.as_ref(), w.id) {
             (Some(WebhookType::Application), Some(_)) => own.push(w),
             (kind, Some(id)) => {
                 plan.untouched.push(id);
                 let kind = kind.map(|k| k.as_str().to_string()).unwrap_or_else(|| "unknown".into());
-                stays.push(PlanStep { action: PlanAction::Untouched, id: Some(id), desired_index: None, subscription: sub_of(w), reason: format!("a {kind} webhook: not this app's (R5, R6)") });
+                push_step(&mut stays, PlanAction::Untouched, Some(id), None, sub_of(w), format!("a {kind} webhook: not this app's (R5, R6)"));
             }
             (_, None) => {}
         }
@@ -182,13 +198,13 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
                 matched[i] = true;
                 kept_by_slot[i] = Some(id);
                 plan.keep.push(id);
-                stays.push(PlanStep { action: PlanAction::Keep, id: Some(id), desired_index: Some(wanted_index[i]), subscription: sub, reason: format!("matches desired #{}", wanted_index[i]) });
+                push_step(&mut stays, PlanAction::Keep, Some(id), Some(wanted_index[i]), sub, format!("matches desired #{}", wanted_index[i]));
             }
             // Credentials cannot be updated in place: replace it, prune or not.
             Some(i) if !matched[i] => {
                 replaced[i] = Some(id);
                 plan.delete.push(id);
-                deletes.push(PlanStep { action: PlanAction::Delete, id: Some(id), desired_index: Some(wanted_index[i]), subscription: sub, reason: "its Basic-auth password changed: replaced (credentials cannot be updated in place)".into() });
+                push_step(&mut deletes, PlanAction::Delete, Some(id), Some(wanted_index[i]), sub, "its Basic-auth password changed: replaced (credentials cannot be updated in place)".into());
             }
             // The lowest id of identical webhooks stays; the rest are duplicates.
             other => {
@@ -198,10 +214,10 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
                 };
                 if prune {
                     plan.delete.push(id);
-                    deletes.push(PlanStep { action: PlanAction::Delete, id: Some(id), desired_index: None, subscription: sub, reason: why });
+                    push_step(&mut deletes, PlanAction::Delete, Some(id), None, sub, why);
                 } else {
                     plan.surplus.push(id);
-                    stays.push(PlanStep { action: PlanAction::Surplus, id: Some(id), desired_index: None, subscription: sub, reason: format!("{why}; kept (pass --prune to delete it)") });
+                    push_step(&mut stays, PlanAction::Surplus, Some(id), None, sub, format!("{why}; kept (pass --prune to delete it)"));
                 }
             }
         }

@@ -94,11 +94,12 @@ test("changedFields: a v2 previous is a diff, so 'did the stage change?' is answ
   assert.deepEqual(created.changedFields, []);
 });
 
-test("a decoded list marks duplicates: same URL but a trailing slash, action, object, version, user", () => {
+test("a plan treats identical webhooks (a trailing slash aside) as surplus copies of the lowest id", () => {
   const row = (id, url, extra = {}) => ({ id, subscription_url: url, event_action: "change", event_object: "deal", version: "2.0", user_id: 1, type: "application", ...extra });
-  const body = JSON.stringify({ success: true, data: [row(4, "https://x.example/h"), row(9, "https://x.example/h/"), row(12, "https://x.example/h", { user_id: 2 }), row(15, "https://x.example/h", { name: "copy" })] });
-  const list = pw.decodeResponse("list", { status: 200, body });
-  assert.deepEqual(list.map((w) => w.duplicate_of), [null, 4, null, 4]);
+  const current = [row(4, "https://x.example/h"), row(9, "https://x.example/h/"), row(12, "https://x.example/h", { user_id: 2 })];
+  const plan = pw.planSync(current, [{ subscription_url: "https://x.example/h", event_action: "change", event_object: "deal", name: "h", version: "2.0", user_id: 1 }], undefined, { prune: false });
+  assert.deepEqual(plan.keep, [4]);
+  assert.ok(plan.steps.some((s) => s.id === 12 && s.action === "surplus"), JSON.stringify(plan.steps));
 });
 
 test("an attempt in flight when its webhook is deleted is still reported, after the deletion", () => {

@@ -60,7 +60,7 @@ import { decodeResponse, validateWebhook, planSync, decodeDelivery, Account, typ
 const list: DecodedWebhook[] = decodeResponse("list", { status: 200, body: "{}" });
 const created: DecodedWebhook = decodeResponse("create", { status: 201, body: "{}" });
 const deleted: true = decodeResponse("delete", { status: 200, body: "{}" });
-const failing: boolean = list.some((w) => w.health === "failing" || w.duplicate_of !== null);
+const failing: boolean = list.some((w) => w.health === "failing" || w.last_http_status_text !== null);
 const valid = validateWebhook({ subscription_url: "https://x.example/h", event_action: "change", event_object: "deal", name: "d", version: "2.0" });
 const plan = planSync(list, [], { maxAppWebhooksPerUser: 40 });
 const stageChanged: boolean = decodeDelivery("{}").changedFields.includes("stage_id");

@@ -154,7 +154,7 @@ async function main(argv) {
       const list = await listWebhooks(config(values));
       if (values.json) console.log(JSON.stringify(list, null, 2));
       else {
-        console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, health: w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url, note: w.duplicate_of ? `duplicate of #${w.duplicate_of}` : "" })), ["id", "type", "event", "version", "health", "last status", "url", "note"]));
+        console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, health: w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url })), ["id", "type", "event", "version", "health", "last status", "url"]));
         console.log(`${list.length} webhook(s)`);
       }
       return 0;

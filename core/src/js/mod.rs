@@ -294,19 +294,15 @@ pub fn decode_response(
         api_error(&e)
     };
     match kind {
-        OperationKind::List => wire::decode_list(&r).map_err(fail).and_then(|l| {
-            let dups = crate::duplicate::duplicates_in_list(&l);
-            to_js(&l.iter().map(|w| remote_json(w, w.id.and_then(|id| dups.get(&id).copied()))).collect::<Vec<_>>())
-        }),
-        OperationKind::Create => wire::decode_create(&r).map_err(fail).and_then(|w| to_js(&remote_json(&w, None))),
+        OperationKind::List => wire::decode_list(&r).map_err(fail).and_then(|l| to_js(&l.iter().map(remote_json).collect::<Vec<_>>())),
+        OperationKind::Create => wire::decode_create(&r).map_err(fail).and_then(|w| to_js(&remote_json(&w))),
         OperationKind::Delete => wire::decode_delete(&r).map_err(fail).map(|()| JsValue::TRUE),
     }
 }
 
 /// The webhook as received (Pipedrive's names), plus times in epoch ms, `active` as a boolean,
-/// its health as the core judges it from the answer, the last status in words, and the webhook it
-/// duplicates (lists only).
-fn remote_json(w: &RemoteWebhook, duplicate_of: Option<u64>) -> serde_json::Value {
+/// its health as the core judges it from the answer, and the last status in words.
+fn remote_json(w: &RemoteWebhook) -> serde_json::Value {
     use serde_json::Value;
     let mut v = (*w.raw).clone();
     if let Some(o) = v.as_object_mut() {
@@ -316,7 +312,6 @@ fn remote_json(w: &RemoteWebhook, duplicate_of: Option<u64>) -> serde_json::Valu
         o.insert("active".into(), Value::from(w.is_active));
         o.insert("last_http_status_text".into(), w.last_http_status.as_ref().map(|s| Value::from(s.text())).unwrap_or(Value::Null));
         o.insert("health".into(), Value::from(crate::health::Health::of_remote(w).label()));
-        o.insert("duplicate_of".into(), duplicate_of.map(Value::from).unwrap_or(Value::Null));
     }
     v
 }

@@ -102,8 +102,6 @@ export interface DecodedWebhook extends PipedriveWebhook {
   /** `last_http_status` for people: "HTTP 503", "Error (timeout or blocked)", or other text verbatim; null when none. */
   last_http_status_text: string | null;
   health: HealthLabel;
-  /** In a list: the id of the identical webhook (same URL but a trailing slash, action, object, version, user) this one duplicates, the lowest id of its group; null otherwise. */
-  duplicate_of: number | null;
 }
 
 export type Standing =
