@@ -543,6 +543,7 @@ impl ReadJson for LogEntry {
             counted: f.req("counted")?,
             counter: f.req("counter")?,
             ban_until: f.opt("banUntil")?,
+            redelivery: f.opt("redelivery")?.unwrap_or(false),
         })
     }
 }
@@ -557,6 +558,7 @@ impl ReadJson for PendingRetry {
             attempt: f.req("attempt")?,
             event_id: f.req("eventId")?,
             event: f.req("event")?,
+            redelivery: f.opt("redelivery")?.unwrap_or(false),
         })
     }
 }

@@ -49,6 +49,9 @@ pub struct LogEntry {
     pub counter: u32,
     /// Set when this attempt started a ban (R12).
     pub ban_until: Option<Millis>,
+    /// Part of a chain sent again on request ([`Sandbox::redeliver`]).
+    #[serde(default)]
+    pub redelivery: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +63,8 @@ pub(crate) struct PendingRetry {
     pub(crate) attempt: u8,
     pub(crate) event_id: u64,
     pub(crate) event: String,
+    #[serde(default)]
+    pub(crate) redelivery: bool,
 }
 
 /// The sandbox: an [`Account`] plus a clock, endpoint behaviours and a delivery log.
@@ -214,9 +219,37 @@ impl Sandbox {
         self.next_event += 1;
         let event = format!("{}.{object}", action.to_v2().as_str());
         for &id in &ids {
-            self.attempt(id, 1, self.clock, event_id, &event);
+            self.attempt(id, 1, self.clock, event_id, &event, false);
         }
         ids.len()
+    }
+
+    /// Sends event `event_id` to webhook `webhook_id` again now, as a fresh attempt chain marked as
+    /// a redelivery (Pipedrive cannot redeliver; the emulator and the sandbox can, as GitHub, Stripe
+    /// and Svix do). Errors when the log has no such delivery or the webhook is gone.
+    ///
+    /// ```
+    /// use pipedrive_webhooks::sandbox::Sandbox;
+    /// use pipedrive_webhooks::EventAction;
+    /// let mut s = Sandbox::seeded(1_700_000_000_000);
+    /// s.trigger(EventAction::Create, "deal");
+    /// let first = s.log().next().unwrap().clone();
+    /// s.redeliver(first.webhook_id, first.event_id).unwrap();
+    /// let again = s.log().next().unwrap();
+    /// assert!(again.redelivery && again.event_id == first.event_id && again.attempt == 1);
+    /// ```
+    pub fn redeliver(&mut self, webhook_id: WebhookId, event_id: u64) -> Result<(), String> {
+        let event = self
+            .log
+            .iter()
+            .find(|l| l.webhook_id == webhook_id && l.event_id == event_id)
+            .map(|l| l.event.clone())
+            .ok_or_else(|| format!("no delivery of event {event_id} to webhook #{webhook_id} in the log"))?;
+        if self.account.entry(webhook_id).is_none() {
+            return Err(format!("webhook #{webhook_id} is gone: nothing to redeliver to"));
+        }
+        self.attempt(webhook_id, 1, self.clock, event_id, &event, true);
+        Ok(())
     }
 
     /// Moves the clock forward by `by` ms: due retries run in order, bans end, failing webhooks
@@ -228,7 +261,7 @@ impl Sandbox {
             let Some(i) = next else { break };
             let p = self.pending.swap_remove(i);
             self.clock = self.clock.max(p.at);
-            self.attempt(p.webhook_id, p.attempt, p.at, p.event_id, &p.event);
+            self.attempt(p.webhook_id, p.attempt, p.at, p.event_id, &p.event, p.redelivery);
         }
         self.clock = target;
         self.account.tick(target);
@@ -236,8 +269,8 @@ impl Sandbox {
         self.endpoints.retain(|id, _| live.contains(id));
     }
 
-    fn attempt(&mut self, id: WebhookId, attempt: u8, at: Millis, event_id: u64, event: &str) {
-        let base = LogEntry { at, webhook_id: id, event_id, event: event.to_string(), attempt, result: LogResult::Dropped, duration_ms: 0, success: false, counted: false, counter: 0, ban_until: None };
+    fn attempt(&mut self, id: WebhookId, attempt: u8, at: Millis, event_id: u64, event: &str, redelivery: bool) {
+        let base = LogEntry { at, webhook_id: id, event_id, event: event.to_string(), attempt, result: LogResult::Dropped, duration_ms: 0, success: false, counted: false, counter: 0, ban_until: None, redelivery };
         let entry = match self.account.admit(id, at) {
             None | Some((Admission::Dropped { .. }, _)) => base,
             Some((Admission::Lost { banned_until }, _)) => LogEntry { result: LogResult::Lost { banned_until }, ..base },
@@ -248,7 +281,7 @@ impl Sandbox {
                 let Some(out) = self.account.attempt_ended(id, attempt, at, response) else { return };
                 if let Next::Retry { attempt, at } = out.next {
                     self.seq += 1;
-                    self.pending.push(PendingRetry { at, seq: self.seq, webhook_id: id, attempt, event_id, event: event.to_string() });
+                    self.pending.push(PendingRetry { at, seq: self.seq, webhook_id: id, attempt, event_id, event: event.to_string(), redelivery });
                 }
                 let result = match (response, out.status) {
                     (_, Some(code)) => LogResult::Status { code },
