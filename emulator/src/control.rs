@@ -1,12 +1,12 @@
-//! `/_emulator/*`: emit events, read the delivery log, uninstall or remove an app, move the clock,
-//! reset. Not part of Pipedrive's API; unauthenticated (the emulator listens on loopback, and the
+//! `/_emulator/*`: emit events, read the delivery log, redeliver a logged event, uninstall or
+//! remove an app, move the clock, reset, check a receiver. Not part of Pipedrive's API; unauthenticated (the emulator listens on loopback, and the
 //! guard in `api.rs` refuses foreign `Host`s and browser origins that are not allowed). Bodies are
 //! JSON only (`content-type: application/json`, else 415), so no form or `text/plain` post from a
 //! page can drive them.
 
 use crate::deliveries::{emit, EventInput, Shared};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,9 @@ pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_emulator/events", post(events))
         .route("/_emulator/deliveries", get(deliveries))
+        .route("/_emulator/deliveries/{id}/redeliver", post(redeliver))
+        .route("/_emulator/checks", post(start_check))
+        .route("/_emulator/checks/{id}", get(check_status))
         .route("/_emulator/uninstall", post(uninstall))
         .route("/_emulator/remove-app", post(remove_app))
         .route("/_emulator/advance", post(advance))
@@ -79,6 +82,51 @@ async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: By
 async fn deliveries(State(shared): State<Arc<Shared>>) -> Response {
     let w = shared.lock();
     Json(json!({"deliveries": w.log.iter().collect::<Vec<_>>()})).into_response()
+}
+
+/// `POST /_emulator/deliveries/{id}/redeliver` (no body, or a JSON one): 202
+/// `{"redeliveryOf": id, "eventId": "…", "webhookId": N}`; the new attempts appear in the log with
+/// `redelivery: true`. Unknown id: 404; the webhook is gone: 409 (both `{"success": false, "error": "…"}`).
+async fn redeliver(State(shared): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap, bytes: Bytes) -> Response {
+    if let Err(resp) = crate::api::require_json(&headers, &bytes) {
+        return resp;
+    }
+    let not_found = |message: String| (StatusCode::NOT_FOUND, Json(json!({"success": false, "error": message}))).into_response();
+    let Ok(id) = id.parse::<u64>() else { return not_found(format!("no delivery {id:?} in the log: ids are numbers")) };
+    match crate::deliveries::redeliver(&shared, id) {
+        Ok((event_id, webhook_id)) => (StatusCode::ACCEPTED, Json(json!({"redeliveryOf": id, "eventId": event_id, "webhookId": webhook_id}))).into_response(),
+        Err(e @ crate::deliveries::RedeliverError::UnknownRecord(_)) => not_found(e.to_string()),
+        Err(e @ crate::deliveries::RedeliverError::WebhookGone(_)) => (StatusCode::CONFLICT, Json(json!({"success": false, "error": e.to_string()}))).into_response(),
+    }
+}
+
+/// `POST /_emulator/checks` `{"url", "user"?, "password"?, "version"?, "rate"?}`: 202 `{"id": N}`,
+/// the check running in the background; 400 for a bad body or URL; 429 when
+/// [`crate::check::MAX_RUNNING`] checks already run.
+async fn start_check(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let b: crate::check::CheckRequest = match body(&headers, &bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let policy = shared.lock().account.policy;
+    let options = match b.into_options(policy) {
+        Ok(o) => o,
+        Err(message) => return bad(message),
+    };
+    match crate::check::start_background(&shared, options) {
+        Ok(id) => (StatusCode::ACCEPTED, Json(json!({"id": id}))).into_response(),
+        Err(message) => (StatusCode::TOO_MANY_REQUESTS, Json(json!({"success": false, "error": message}))).into_response(),
+    }
+}
+
+/// `GET /_emulator/checks/{id}`: `{"id", "state", "progress", "report", "error"}` ([`crate::check::CheckStatus`]); 404 when unknown.
+async fn check_status(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let found = id.parse::<u64>().ok().and_then(|id| shared.checks.lock().unwrap_or_else(|p| p.into_inner()).status(id));
+    match found {
+        Some(status) => Json(status).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"success": false, "error": format!("no check {id:?}: checks are kept while the emulator runs, the last {} of them", crate::check::KEPT)})))
+            .into_response(),
+    }
 }
 
 #[derive(Deserialize)]

@@ -18,6 +18,9 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// Requests per token per 2 s.
     pub rate_limit: u32,
+    /// Receiver checks started from the control API (`/_emulator/checks`), apart from the world's
+    /// lock: a check's progress changes with every request it sends.
+    pub checks: Mutex<crate::check::Registry>,
 }
 
 impl Shared {
@@ -59,11 +62,76 @@ pub fn emit(shared: &Shared, input: EventInput) -> (String, Vec<WebhookId>) {
     w.next_event += 1;
     w.events.insert(index, (Arc::new(event), 0));
     for &webhook in &ids {
-        w.schedule(now, webhook, 1, index);
+        w.schedule(now, webhook, 1, index, false);
     }
     drop(w);
     shared.wake.notify_one();
     (id, ids)
+}
+
+/// Why a record cannot be redelivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedeliverError {
+    #[error("no delivery {0} in the log (it never existed, or the bounded log has dropped it)")]
+    UnknownRecord(u64),
+    #[error("webhook {0} is gone (deleted or removed): there is nothing to redeliver to")]
+    WebhookGone(WebhookId),
+}
+
+/// Sends the event of log record `record` again to its webhook as a fresh delivery: a new attempt
+/// chain (attempt 1 due now, then R10's retries), the same event id, every attempt marked
+/// `redelivery`. It goes through the delivery machine like any event (a failed first attempt
+/// raises the ban counter, R11; a ban loses it, R12). Returns the event id and the webhook.
+pub fn redeliver(shared: &Shared, record: u64) -> Result<(String, WebhookId), RedeliverError> {
+    let mut w = shared.lock();
+    let (webhook_id, event) = match w.log.iter().find(|r| r.id == record) {
+        Some(DeliveryRecord { webhook_id, event: Some(event), .. }) => (*webhook_id, event.clone()),
+        _ => return Err(RedeliverError::UnknownRecord(record)),
+    };
+    if w.account.entry(webhook_id).is_none() {
+        return Err(RedeliverError::WebhookGone(webhook_id));
+    }
+    let now = w.clock.now();
+    let index = w.next_event;
+    w.next_event += 1;
+    let event_id = event.id.clone();
+    w.events.insert(index, (event, 0));
+    w.schedule(now, webhook_id, 1, index, true);
+    drop(w);
+    shared.wake.notify_one();
+    Ok((event_id, webhook_id))
+}
+
+/// The headers a delivery carries, besides the HTTP client's own (`host`, `content-length`):
+/// JSON, and Basic auth when the webhook has credentials (R14). The emulator's deliveries and the
+/// receiver check (`check.rs`) both send exactly these.
+pub fn delivery_headers(auth: Option<(&str, &str)>) -> Vec<(&'static str, String)> {
+    let mut h = vec![("content-type", "application/json".to_string())];
+    if let Some((user, password)) = auth {
+        h.push(("authorization", basic_auth_header(user, password)));
+    }
+    h
+}
+
+/// A delivery POST of `body` with `headers` (from [`delivery_headers`]); the client must not
+/// follow redirects (R9, R15).
+pub fn delivery_request(http: &reqwest::Client, url: &str, headers: &[(&'static str, String)], body: String, timeout: Duration) -> reqwest::RequestBuilder {
+    let mut req = http.post(url).body(body).timeout(timeout.max(Duration::from_millis(1)));
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    req
+}
+
+/// `headers` as the log shows them: `authorization` masked (R14: never shown in clear).
+pub fn masked(headers: &[(&'static str, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            let shown = if n.eq_ignore_ascii_case("authorization") { format!("{} ••••", v.split(' ').next().unwrap_or("")) } else { v.clone() };
+            (n.to_string(), shown)
+        })
+        .collect()
 }
 
 /// Runs forever: starts attempts as they fall due, applies time (bans end, deletions).
@@ -101,6 +169,7 @@ fn start(shared: &Arc<Shared>, d: Due) {
     let mut w = shared.lock();
     let Some(event) = w.events.get(&d.event).map(|(e, _)| e.clone()) else { return };
     let record = |result: &str| DeliveryRecord {
+        id: 0,
         webhook_id: d.webhook_id,
         event_id: event.id.clone(),
         attempt: d.attempt,
@@ -113,6 +182,10 @@ fn start(shared: &Arc<Shared>, d: Due) {
         ban_until: None,
         after_deletion: false,
         during_ban: false,
+        redelivery: d.redelivery,
+        request_body: None,
+        request_headers: Vec::new(),
+        event: Some(event.clone()),
     };
     match w.account.admit(d.webhook_id, d.at) {
         Some((Admission::Send, _)) => {
@@ -134,10 +207,8 @@ fn start(shared: &Arc<Shared>, d: Due) {
 /// One real HTTP POST, its result through the delivery machine, and the retry it may schedule.
 async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitted>, timeout: Duration) {
     let body = encode_delivery(&webhook, &event, d.attempt).to_string();
-    let mut req = shared.http.post(&webhook.subscription_url).header("content-type", "application/json").body(body).timeout(timeout.max(Duration::from_millis(1)));
-    if let Some(user) = &webhook.http_auth_user {
-        req = req.header("authorization", basic_auth_header(user, webhook.http_auth_password.as_deref().unwrap_or("")));
-    }
+    let headers = delivery_headers(webhook.http_auth_user.as_deref().map(|u| (u, webhook.http_auth_password.as_deref().unwrap_or(""))));
+    let req = delivery_request(&shared.http, &webhook.subscription_url, &headers, body.clone(), timeout);
     let started = Instant::now();
     let result = req.send().await;
     let elapsed = started.elapsed();
@@ -158,6 +229,7 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
         _ => "timeout",
     };
     w.record(DeliveryRecord {
+        id: 0,
         webhook_id: d.webhook_id,
         event_id: event.id.clone(),
         attempt: d.attempt,
@@ -170,9 +242,13 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
         ban_until: out.ban_until,
         after_deletion: out.after_deletion,
         during_ban: out.during_ban,
+        redelivery: d.redelivery,
+        request_body: Some(body),
+        request_headers: masked(&headers),
+        event: Some(event.clone()),
     });
     if let Next::Retry { attempt, at } = out.next {
-        w.schedule(at, d.webhook_id, attempt, d.event);
+        w.schedule(at, d.webhook_id, attempt, d.event, d.redelivery);
     }
     w.finish(d.event);
     let _ = w.save();

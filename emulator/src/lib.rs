@@ -2,6 +2,7 @@
 //! and real HTTP deliveries under Pipedrive's rules on a clock that can run faster than real time.
 
 mod api;
+pub mod check;
 mod clock;
 mod control;
 mod deliveries;
@@ -13,7 +14,8 @@ pub use api::MAX_BODY;
 #[doc(hidden)]
 pub use api::parse_new_webhook;
 pub use seed::Seed;
-pub use world::{DeliveryRecord, StateError};
+pub use deliveries::RedeliverError;
+pub use world::{DeliveryRecord, StateError, LOG_BODY_BYTES, LOG_KEPT};
 
 use axum::http::HeaderName;
 use deliveries::Shared;
@@ -140,7 +142,7 @@ pub async fn start_with(config: Config, access: Access) -> Result<Running, Start
     let world = world::World::open(config.seed, config.state_file, config.time_scale, now)?;
     // Redirects are never followed (R9, R15).
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| StartError::Client(e.to_string()))?;
-    let shared = Arc::new(Shared { world: Mutex::new(world), wake: tokio::sync::Notify::new(), http, rate_limit: config.rate_limit.max(1) });
+    let shared = Arc::new(Shared { world: Mutex::new(world), wake: tokio::sync::Notify::new(), http, rate_limit: config.rate_limit.max(1), checks: Default::default() });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await.map_err(|e| StartError::Listen(config.port, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.port, e))?;
     // CORS headers (preflights included) for the allowed origins only; the guard has already

@@ -1,61 +1,163 @@
 //! `pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N] [--allow-origin ORIGIN]...`
+//! serves the emulator; `pipedrive-webhooks-emulator check <URL> [...]` checks a receiver.
 
+use clap::{Args, Parser, Subcommand};
+use pipedrive_webhooks::Policy;
+use pipedrive_webhooks_emulator::check::{self, Options, Versions};
 use pipedrive_webhooks_emulator::{start_with, Access, Config, Seed};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-const USAGE: &str = "usage: pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N]
+const USAGE: &str = "pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N]
                                    [--allow-origin ORIGIN]...
+       pipedrive-webhooks-emulator check <URL> [--user U --password P] [--version 1.0|2.0|both] [--rate EVENTS_PER_MIN] [--json FILE]";
 
-  --port N         listen on 127.0.0.1:N (default 8700; 0 picks a free port)
-  --seed FILE      users, apps, installs and tokens (JSON); a default seed is built in
-  --state FILE     keep the state across restarts (written atomically after each change)
-  --time-scale N   run Pipedrive's clock N times faster (retry delays, bans, the 72 h deletion;
-                   the 10 s timeout shrinks to 10/N s of real time)
-  --rate-limit N   requests per token per rolling 2 s window (default 80)
-  --allow-origin ORIGIN
-                   let web pages from ORIGIN (scheme://host:port) call the emulator from a browser;
-                   repeatable. http://127.0.0.1:8080 and http://localhost:8080 (the panel under
-                   `cargo xtask serve`) are always allowed; requests from any other page are refused
-                   (403), and so is every request whose Host is not 127.0.0.1, localhost or [::1]
-                   with this port. Clients without an Origin header (curl, servers) are not affected.
-                   Bodies over 64 KB get 413.";
+const AFTER_HELP: &str = "Exit codes: 0 served until Ctrl-C (or, for `check`, no check failed); 1 the emulator could not
+start (or a check failed); 2 bad arguments.
 
-fn parse(args: &[String]) -> Result<(Config, Access), String> {
-    let mut c = Config::default();
-    let mut origins = Vec::new();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match flag.as_str() {
-            "--port" => c.port = value("--port")?.parse().map_err(|_| "--port takes a number from 0 to 65535")?,
-            "--time-scale" => {
-                c.time_scale = value("--time-scale")?.parse().ok().filter(|s: &f64| s.is_finite() && *s > 0.0).ok_or("--time-scale takes a positive number")?
-            }
-            "--rate-limit" => c.rate_limit = value("--rate-limit")?.parse().ok().filter(|n| *n > 0).ok_or("--rate-limit takes a positive number")?,
-            "--state" => c.state_file = Some(value("--state")?.into()),
-            "--allow-origin" => origins.push(value("--allow-origin")?),
-            "--seed" => {
-                let path = value("--seed")?;
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read the seed {path}: {e}"))?;
-                c.seed = serde_json::from_str::<Seed>(&text).map_err(|e| format!("the seed {path} is not valid: {e}"))?;
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown option {other}\n\n{USAGE}")),
-        }
-    }
-    let access = Access::allowing(&origins).map_err(|e| format!("--allow-origin: {e}"))?;
-    Ok((c, access))
+Examples:
+  pipedrive-webhooks-emulator --port 0 --time-scale 60 --allow-origin http://127.0.0.1:5173
+  pipedrive-webhooks-emulator check http://127.0.0.1:3000/hook --user pipedrive --password s3cret --json report.json";
+
+/// A local, wire-compatible Pipedrive webhooks server (the API, and real deliveries under
+/// Pipedrive's rules on a clock you can speed up), and a checker of webhook receivers.
+#[derive(Parser, Debug)]
+#[command(name = "pipedrive-webhooks-emulator", version, override_usage = USAGE, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(flatten)]
+    serve: Serve,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Server flags (no subcommand).
+#[derive(Args, Debug)]
+struct Serve {
+    /// Listen on 127.0.0.1:N (0 picks a free port).
+    #[arg(long, value_name = "N", default_value_t = 8700)]
+    port: u16,
+    /// Users, apps, installs and tokens (JSON, the shape of the built-in seed, with an optional
+    /// `policy`); a default seed is built in.
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Keep the state across restarts (written atomically after each change).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Run Pipedrive's clock N times faster (retry delays, bans, the 72 h deletion; the 10 s
+    /// timeout shrinks to 10/N s of real time).
+    #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = positive_f64)]
+    time_scale: f64,
+    /// Requests per token per rolling 2 s window.
+    #[arg(long, value_name = "N", default_value_t = 80, value_parser = positive_u32)]
+    rate_limit: u32,
+    /// Let web pages from ORIGIN (scheme://host:port) call the emulator from a browser;
+    /// repeatable. http://127.0.0.1:8080 and http://localhost:8080 (the panel under `cargo xtask
+    /// serve`) are always allowed; requests from any other page are refused (403), and so is every
+    /// request whose Host is not 127.0.0.1, localhost or [::1] with this port. Clients without an
+    /// Origin header (curl, servers) are not affected. Bodies over 64 KB get 413.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a webhook receiver against Pipedrive's rules: send it real deliveries and grade the answers.
+    #[command(
+        long_about = "Check a webhook receiver against Pipedrive's rules (R9-R14): send it real deliveries (POST, JSON \
+bodies in both payload versions and the shapes real traffic has, Basic auth when --user is given) and grade \
+every answer. Checks: tls, payloads_v2, payloads_v1, retries, basic_auth_missing and basic_auth_wrong (with \
+--user), latency, burst, redirect; each pass, warn or fail with its evidence. Then a projection through the \
+core's simulator: the first-try failures, bans and lost events a day at --rate, and when R13 would delete the \
+webhook.\n\nIt sends only to URL, never follows a redirect, and sends at most about 195 requests (fewer with \
+one version or without --user), 16 at a time, then the burst at once; each request is given up 11 s after it \
+starts (the 10 s timeout plus 1 s), so even a receiver that never answers ends the check within about 90 s (a healthy local receiver: well under a second).",
+        after_help = "Exit codes: 0 no check failed (warnings allowed); 1 a check failed; 2 bad arguments.\n\n\
+--json FILE writes: {\"verdict\": \"pass\"|\"fail\", \"url\", \"requests\", \"elapsed_ms\", \"checks\": [{\"id\", \"status\": \
+\"pass\"|\"warn\"|\"fail\", \"detail\"}], \"latency_ms\": {\"p50\", \"p95\", \"max\", \"timeouts\", \"histogram\": [{\"le_ms\", \
+\"count\"}]}, \"projection\": {\"events_per_minute\", \"simulated_ms\", \"events_per_day\", \"first_try_failures_per_day\", \"bans_per_day\", \"lost_during_ban_per_day\", \"failed_all_attempts_per_day\", \"dropped_after_deletion_per_day\", \"lost_events_per_day\", \"totals\": {...}, \
+\"deletion_after_ms\": N|null, \"scenario\": <the core's simulator Scenario>} | null} (times in ms).\n\n\
+Example:\n  pipedrive-webhooks-emulator check http://127.0.0.1:3000/hook --user pipedrive --password s3cret --rate 10 --json report.json"
+    )]
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The receiver's URL (absolute http or https, with a host); every request goes there.
+    #[arg(value_name = "URL")]
+    url: String,
+    /// Basic-auth user sent with every delivery (R14); with it, the auth checks run.
+    #[arg(long, value_name = "U")]
+    user: Option<String>,
+    /// Basic-auth password (needs --user; empty when omitted).
+    #[arg(long, value_name = "P", requires = "user")]
+    password: Option<String>,
+    /// Payload versions to send.
+    #[arg(long, value_name = "1.0|2.0|both", default_value = "both", value_parser = versions)]
+    version: Versions,
+    /// Traffic for the projection, in events per minute (above 0, at most 1000).
+    #[arg(long, value_name = "EVENTS_PER_MIN", default_value_t = 1.0, value_parser = positive_f64)]
+    rate: f64,
+    /// Deliveries sent at once by the burst check (1 to 500).
+    #[arg(long, value_name = "N", default_value_t = check::DEFAULT_BURST)]
+    burst: usize,
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    s.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| "takes a positive number".into())
+}
+
+fn positive_u32(s: &str) -> Result<u32, String> {
+    s.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| "takes a positive number".into())
+}
+
+fn versions(s: &str) -> Result<Versions, String> {
+    Versions::parse(s).ok_or_else(|| "takes 1.0, 2.0 or both".into())
+}
+
+/// Bad arguments: the message, exit code 2.
+fn bad(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("pipedrive-webhooks-emulator: {message}");
+    ExitCode::from(2)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (config, access) = match parse(&args) {
-        Ok(c) => c,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stderr as the emulator always printed them (scripts and
+            // emulator/tests/durable.rs read them there); clap exits 0 for them and 2 for errors.
+            eprint!("{}", e.render());
+            return ExitCode::from(e.exit_code() as u8);
         }
+    };
+    match cli.command {
+        Some(Command::Check(args)) => check_receiver(args).await,
+        None => serve(cli.serve).await,
+    }
+}
+
+async fn serve(args: Serve) -> ExitCode {
+    let mut config = Config { port: args.port, state_file: args.state, time_scale: args.time_scale, rate_limit: args.rate_limit, ..Config::default() };
+    if let Some(path) = args.seed {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => return bad(format!("cannot read the seed {}: {e}", path.display())),
+        };
+        config.seed = match serde_json::from_str::<Seed>(&text) {
+            Ok(s) => s,
+            Err(e) => return bad(format!("the seed {} is not valid: {e}", path.display())),
+        };
+    }
+    let access = match Access::allowing(&args.allow_origin) {
+        Ok(a) => a,
+        Err(e) => return bad(format!("--allow-origin: {e}")),
     };
     let tokens = config.seed.tokens.clone();
     let scale = config.time_scale;
@@ -76,4 +178,58 @@ async fn main() -> ExitCode {
     let _ = tokio::signal::ctrl_c().await;
     running.stop();
     ExitCode::SUCCESS
+}
+
+/// The progress goes to stderr (one updating line on a terminal, a line per check otherwise);
+/// the report table to stdout.
+async fn check_receiver(args: CheckArgs) -> ExitCode {
+    let mut options = match Options::new(&args.url, Policy::default()) {
+        Ok(o) => o,
+        Err(e) => return bad(e),
+    };
+    options.auth = args.user.map(|u| (u, args.password.unwrap_or_default()));
+    options.versions = args.version;
+    options.rate = args.rate;
+    options.burst = args.burst;
+    if let Err(e) = options.validate() {
+        return bad(e);
+    }
+    // Refuse an unwritable --json FILE before sending anything.
+    if let Some(path) = &args.json {
+        if let Err(e) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            return bad(format!("--json {}: {e}", path.display()));
+        }
+    }
+    let tty = std::io::stderr().is_terminal();
+    // Not on a terminal (a log, CI): one line when a check sends its first request, and the last.
+    let seen = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let on_progress = Arc::new(move |p: check::Progress| {
+        if tty {
+            eprint!("\r\x1b[2K{}", check::progress_line(&p));
+        } else if seen.lock().unwrap_or_else(|e| e.into_inner()).insert(p.current.clone()) || p.done == p.total {
+            eprintln!("{}", check::progress_line(&p));
+        }
+    });
+    eprintln!("checking {} ({} requests at most)…", options.url, options.request_count());
+    let report = match check::run(&options, on_progress).await {
+        Ok(r) => r,
+        Err(check::CheckError::Options(e)) => return bad(e),
+        Err(e) => {
+            eprintln!("pipedrive-webhooks-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if tty {
+        eprintln!();
+    }
+    print!("{}", check::table(&report));
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report).expect("the report serialises");
+        if let Err(e) = std::fs::write(path, json + "\n") {
+            eprintln!("pipedrive-webhooks-emulator: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("report written to {}", path.display());
+    }
+    ExitCode::from(report.exit_code())
 }

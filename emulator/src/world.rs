@@ -15,9 +15,21 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// One attempt (or an event not sent), as `GET /_emulator/deliveries` lists it.
+///
+/// ```json
+/// {"id": 7, "webhookId": 3, "eventId": "5b0c…", "attempt": 1, "at": 1764400000000, "result": "status",
+///  "status": 200, "durationMs": 12, "success": true, "counted": false, "banUntil": null,
+///  "afterDeletion": false, "duringBan": false, "redelivery": false,
+///  "requestBody": "{\"meta\":{…},\"data\":{…},\"previous\":null}",
+///  "requestHeaders": [["content-type", "application/json"], ["authorization", "Basic ••••"]]}
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryRecord {
+    /// Stable and increasing (1, 2, …), never reused, even after a reset; `POST
+    /// /_emulator/deliveries/{id}/redeliver` names a record by it. Set by [`World::record`].
+    #[serde(default)]
+    pub id: u64,
     pub webhook_id: WebhookId,
     pub event_id: String,
     pub attempt: u8,
@@ -39,6 +51,20 @@ pub struct DeliveryRecord {
     /// the webhook (the ban counter is frozen).
     #[serde(default)]
     pub during_ban: bool,
+    /// Part of a redelivery (`POST /_emulator/deliveries/{id}/redeliver`): a fresh attempt chain
+    /// of an event already delivered, with the same event id.
+    #[serde(default)]
+    pub redelivery: bool,
+    /// The body sent; `null` when nothing was sent (lost or dropped).
+    #[serde(default)]
+    pub request_body: Option<String>,
+    /// The headers the emulator set, as `[name, value]` pairs; `authorization` masked as
+    /// `Basic ••••` (R14). Empty when nothing was sent.
+    #[serde(default)]
+    pub request_headers: Vec<(String, String)>,
+    /// The event, kept so that the record can be redelivered after the event's last attempt.
+    #[serde(skip)]
+    pub event: Option<Arc<Emitted>>,
 }
 
 /// An attempt waiting for its time (R10): a start, ordered as the core orders work at an instant
@@ -50,6 +76,8 @@ pub struct Due {
     pub webhook_id: WebhookId,
     pub attempt: u8,
     pub event: usize,
+    /// Part of a redelivery (its retries too).
+    pub redelivery: bool,
 }
 
 impl Due {
@@ -91,12 +119,20 @@ pub struct World {
     pub next_event: usize,
     pub seq: u64,
     pub log: VecDeque<DeliveryRecord>,
+    /// The id the next record gets.
+    pub next_record: u64,
+    /// The request bodies held by `log`, in bytes.
+    pub log_bytes: usize,
     pub windows: HashMap<String, VecDeque<Instant>>,
     pub state_file: Option<PathBuf>,
 }
 
 /// How many delivery records are kept.
 pub const LOG_KEPT: usize = 10_000;
+
+/// How many bytes of request bodies the log keeps (bodies are up to the 64 KB an event may
+/// carry): past it the oldest records go, as past [`LOG_KEPT`].
+pub const LOG_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// A state file that cannot be used; it is never overwritten.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +168,8 @@ impl World {
             next_event: 0,
             seq: 0,
             log: VecDeque::new(),
+            next_record: 1,
+            log_bytes: 0,
             windows: HashMap::new(),
             state_file,
         };
@@ -146,6 +184,7 @@ impl World {
         self.due.clear();
         self.events.clear();
         self.log.clear();
+        self.log_bytes = 0;
         self.windows.clear();
         self.save()
     }
@@ -160,19 +199,27 @@ impl World {
         write_durably(path, &json).map_err(|e| StateError::Unwritable(path.clone(), e))
     }
 
-    pub fn record(&mut self, r: DeliveryRecord) {
-        if self.log.len() == LOG_KEPT {
-            self.log.pop_front();
-        }
+    /// Appends `r` with the next record id (returned); the oldest records go past [`LOG_KEPT`]
+    /// records or [`LOG_BODY_BYTES`] of bodies.
+    pub fn record(&mut self, mut r: DeliveryRecord) -> u64 {
+        r.id = self.next_record;
+        self.next_record += 1;
+        self.log_bytes += r.request_body.as_ref().map_or(0, String::len);
         self.log.push_back(r);
+        while self.log.len() > LOG_KEPT || (self.log_bytes > LOG_BODY_BYTES && self.log.len() > 1) {
+            let Some(old) = self.log.pop_front() else { break };
+            self.log_bytes -= old.request_body.as_ref().map_or(0, String::len);
+        }
+        self.next_record - 1
     }
 
-    pub fn schedule(&mut self, at: Millis, webhook_id: WebhookId, attempt: u8, event: usize) {
+    /// Attempt `attempt` of `event` to `webhook_id` falls due at `at` (R10).
+    pub fn schedule(&mut self, at: Millis, webhook_id: WebhookId, attempt: u8, event: usize, redelivery: bool) {
         self.seq += 1;
         if let Some((_, n)) = self.events.get_mut(&event) {
             *n += 1;
         }
-        self.due.push(Reverse(Due { at, seq: self.seq, webhook_id, attempt, event }));
+        self.due.push(Reverse(Due { at, seq: self.seq, webhook_id, attempt, event, redelivery }));
     }
 
     /// One scheduled attempt of `event` is over (sent, lost or dropped); forgets the event after
@@ -215,4 +262,50 @@ fn sync_folder(_path: &Path) -> std::io::Result<()> {
 fn read_state(path: &Path) -> Result<Saved, StateError> {
     let bytes = std::fs::read(path).map_err(|e| StateError::Unreadable(path.to_path_buf(), e))?;
     serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt(path.to_path_buf(), e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(body: usize) -> DeliveryRecord {
+        DeliveryRecord {
+            id: 0,
+            webhook_id: 1,
+            event_id: "e".into(),
+            attempt: 1,
+            at: 0,
+            result: "status".into(),
+            status: Some(200),
+            duration_ms: 1,
+            success: true,
+            counted: false,
+            ban_until: None,
+            after_deletion: false,
+            during_ban: false,
+            redelivery: false,
+            request_body: Some("x".repeat(body)),
+            request_headers: Vec::new(),
+            event: None,
+        }
+    }
+
+    #[test]
+    fn the_log_is_bounded_by_records_and_by_body_bytes_and_ids_keep_increasing() {
+        let mut w = World::open(Seed::default(), None, 1.0, 0).unwrap();
+        for _ in 0..LOG_KEPT + 5 {
+            w.record(record(1));
+        }
+        assert_eq!(w.log.len(), LOG_KEPT);
+        assert_eq!((w.log.front().unwrap().id, w.log.back().unwrap().id), (6, LOG_KEPT as u64 + 5));
+        let big = LOG_BODY_BYTES / 4 + 1;
+        for _ in 0..4 {
+            w.record(record(big));
+        }
+        assert!(w.log_bytes <= LOG_BODY_BYTES, "{}", w.log_bytes);
+        assert_eq!(w.log.len(), 3, "the oldest went, down to what fits");
+        assert_eq!(w.log_bytes, w.log.iter().map(|r| r.request_body.as_ref().map_or(0, String::len)).sum::<usize>());
+        w.reset().unwrap();
+        assert_eq!(w.record(record(1)), LOG_KEPT as u64 + 10, "ids are never reused, even after a reset");
+    }
 }

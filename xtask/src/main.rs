@@ -1,6 +1,7 @@
 //! `cargo xtask <task>`: the project's one entry point for setting up, serving, testing and measuring.
 
 mod bench;
+mod check;
 mod dist_js;
 mod env;
 mod fuzz;
@@ -21,6 +22,9 @@ tasks:
   bench     print the benchmarks' figures (sizes, speeds)
   dist-js   build the npm package into target/npm/pipedrive-webhooks
   emulate   run the local Pipedrive emulator (arguments after `--` go to it, e.g. -- --time-scale 60)
+  check-receiver
+            check a webhook receiver against Pipedrive's rules: -- <URL> [--user U --password P]
+            [--version 1.0|2.0|both] [--rate EVENTS_PER_MIN] [--json FILE]; exits 0 pass, 1 fail, 2 bad arguments
   fuzz      coverage-guided fuzzing of the decoders (nightly + cargo-fuzz): [--seconds N] [--target NAME]
   soak      the Account model test at scale, release mode: [--sequences N] (default 100000)";
 
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         "soak" => soak::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         "emulate" => env::emulate(std::env::args().skip(2).skip_while(|a| a == "--").collect()),
+        "check-receiver" => check::run(std::env::args().skip(2).skip_while(|a| a == "--").collect()),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,75 @@
+//! The receiver check in a terminal: a progress line while it runs, an aligned table after.
+
+use super::{Progress, Report, Status, Verdict};
+use pipedrive_webhooks::{Millis, HOUR};
+
+/// `[ 42/193] payloads_v1`: the progress line (without its line ending).
+///
+/// ```
+/// use pipedrive_webhooks_emulator::check::{progress_line, Progress};
+/// assert_eq!(progress_line(&Progress { done: 42, total: 193, current: "payloads_v1".into() }), "[ 42/193] payloads_v1");
+/// ```
+pub fn progress_line(p: &Progress) -> String {
+    let width = p.total.to_string().len();
+    format!("[{:>width$}/{}] {}", p.done, p.total, p.current)
+}
+
+fn word(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Warn => "WARN",
+        Status::Fail => "FAIL",
+    }
+}
+
+fn figure(x: f64) -> String {
+    if x == x.trunc() {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+fn duration(ms: Millis) -> String {
+    let h = ms / HOUR;
+    let m = ms % HOUR / 60_000;
+    let s = ms % 60_000 / 1000;
+    format!("{h} h {m:02} min {s:02} s")
+}
+
+/// The report as text: one aligned row per check (id, status, detail), the latency, the
+/// projection and the verdict.
+pub fn table(r: &Report) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("Receiver check of {}: {} requests in {:.1} s\n\n", r.url, r.requests, r.elapsed_ms as f64 / 1000.0));
+    let id_w = r.checks.iter().map(|c| c.id.len()).max().unwrap_or(5).max(5);
+    out.push_str(&format!("  {:<id_w$}  {:<6}  {}\n", "check", "status", "detail"));
+    out.push_str(&format!("  {:-<id_w$}  {:-<6}  {:-<6}\n", "", "", ""));
+    for c in &r.checks {
+        out.push_str(&format!("  {:<id_w$}  {:<6}  {}\n", c.id, word(c.status), c.detail));
+    }
+    let l = &r.latency_ms;
+    out.push_str(&format!("\nLatency: p50 {} ms, p95 {} ms, max {} ms; {} without an answer in time\n", l.p50, l.p95, l.max, l.timeouts));
+    match &r.projection {
+        Some(p) => {
+            out.push_str(&format!("Projection at {} event(s)/min, simulated over {} h by the core's delivery machine (R9–R13):\n", figure(p.events_per_minute), p.simulated_ms / HOUR));
+            out.push_str(&format!(
+                "  per day: {} events, {} first-try failures (R11), {} bans (R12), {} lost events ({} in bans, {} after 4 failed attempts, {} after deletion)\n",
+                figure(p.events_per_day),
+                figure(p.first_try_failures_per_day),
+                figure(p.bans_per_day),
+                figure(p.lost_events_per_day),
+                figure(p.lost_during_ban_per_day),
+                figure(p.failed_all_attempts_per_day),
+                figure(p.dropped_after_deletion_per_day)
+            ));
+            match p.deletion_after_ms {
+                Some(ms) => out.push_str(&format!("  R13 deletes the webhook {} after the first event\n", duration(ms))),
+                None => out.push_str("  R13: not deleted (successes keep resetting the 72 h clock)\n"),
+            }
+        }
+        None => out.push_str("Projection: nothing observed to project\n"),
+    }
+    out.push_str(&format!("\nVerdict: {}\n", if r.verdict == Verdict::Pass { "PASS (no check failed)" } else { "FAIL" }));
+    out
+}
