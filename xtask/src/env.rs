@@ -99,7 +99,8 @@ pub fn serve() -> Result<(), String> {
 pub fn emulate(args: Vec<String>) -> Result<(), String> {
     println!("building the emulator (release; the first build takes a minute or two)…");
     exec(cmd("cargo").args(["build", "--release", "-p", "pipedrive-webhooks-emulator"]))?;
-    let binary = root().join("target/release/pipedrive-webhooks-emulator");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let binary = target.join("release/pipedrive-webhooks-emulator");
     exec_until_stopped(cmd(&binary.display().to_string()).args(args))
 }
 
