@@ -129,7 +129,7 @@ pub fn plan_sync(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Pol
 /// let want = vec![NewWebhook::new("https://example.com/h", "change", "deal", "Deals").with_version("2.0")];
 /// let plan = plan_sync_with(&[old.clone()], &want, &Policy::default(), false).unwrap();
 /// assert_eq!((plan.delete.len(), plan.surplus, plan.create.len()), (0, vec![7], 1));
-/// assert!(plan.steps.iter().any(|s| s.action == PlanAction::Surplus && s.reason.contains("--prune")));
+/// assert!(plan.steps.iter().any(|s| s.action == PlanAction::Surplus && s.reason.contains("prune to delete")));
 /// let pruned = plan_sync_with(&[old], &want, &Policy::default(), true).unwrap();
 /// assert_eq!(pruned.delete, vec![7]);
 /// ```
@@ -166,7 +166,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
             (kind, Some(id)) => {
                 plan.untouched.push(id);
                 let kind = kind.map(|k| k.as_str().to_string()).unwrap_or_else(|| "unknown".into());
-                push_step(&mut stays, PlanAction::Untouched, Some(id), None, sub_of(w), format!("a {kind} webhook: not this app's (R5, R6)"));
+                push_step(&mut stays, PlanAction::Untouched, Some(id), None, sub_of(w), format!("{} {kind} webhook: not this app's (R5, R6)", if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }));
             }
             (_, None) => {}
         }
@@ -217,7 +217,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
                     push_step(&mut deletes, PlanAction::Delete, Some(id), None, sub, why);
                 } else {
                     plan.surplus.push(id);
-                    push_step(&mut stays, PlanAction::Surplus, Some(id), None, sub, format!("{why}; kept (pass --prune to delete it)"));
+                    push_step(&mut stays, PlanAction::Surplus, Some(id), None, sub, format!("{why}; kept (prune to delete it)"));
                 }
             }
         }

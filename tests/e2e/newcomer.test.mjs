@@ -57,7 +57,7 @@ test("a skip link leads to the content; `n` opens the form with focus on its fir
   assert.equal(await focused(page), "input-name");
 });
 
-const pages = ["/", "/webhooks/new", "/webhooks/119", "/simulator", "/sandbox", "/connections", "/rules"];
+const pages = ["/", "/webhooks/new", "/webhooks/119", "/simulator", "/sandbox", "/deliveries", "/sync", "/connections", "/rules"];
 
 for (const width of [1280, 1440]) {
   test(`nothing is clipped at ${width} px; the owner and a URL's host and port stay visible`, async () => {

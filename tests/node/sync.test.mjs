@@ -76,7 +76,7 @@ test("syncWebhooks against the emulator: creates, then is idempotent, then follo
   assert.equal(third.created.length, 1);
   assert.deepEqual(third.deleted, []);
   assert.equal(third.skipped.length, 1);
-  assert.match(third.skipped[0].reason, /--prune/);
+  assert.match(third.skipped[0].reason, /prune to delete/);
   const c4 = counting();
   const pruned = await pw.syncWebhooks(cfg, changed, { fetch: c4.fetch, prune: true });
   assert.equal(pruned.deleted.length, 1);

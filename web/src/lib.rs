@@ -1,6 +1,7 @@
 //! The pipedrive-webhooks admin panel. It renders what the core decides; it decides no rule itself.
 
 mod components;
+mod export;
 mod format;
 mod live;
 mod pages;
@@ -14,9 +15,10 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
-use pages::{connections::ConnectionsPage, detail::DetailPage, new_webhook::NewWebhookPage, rules::RulesPage, sandbox_tools::{SandboxClock, SandboxToolsPage}, simulator::SimulatorPage, webhooks::WebhooksPage};
+use pages::{connections::ConnectionsPage, detail::DetailPage, new_webhook::NewWebhookPage, rules::RulesPage, sandbox_tools::{SandboxClock, SandboxToolsPage}, simulator::SimulatorPage, sync::SyncPage, webhooks::WebhooksPage};
 use state::{Active, Panel};
 
+pub use pages::check::ReportCard;
 pub use rules_summary::RulesSummary;
 
 /// The whole panel. Opens on the built-in sandbox: no account needed.
@@ -123,7 +125,10 @@ fn Shell() -> impl IntoView {
             <nav class="sidenav" aria-label="Main">
                 <A href="/" exact=true>"Webhooks"</A>
                 <A href="/webhooks/new">"New webhook"</A>
+                <A href="/sync">"Sync"</A>
                 <A href="/simulator">"Simulator"</A>
+                {move || (panel.is_sandbox() || panel.is_emulator()).then(|| view! { <A href="/deliveries">"Deliveries"</A> })}
+                {move || panel.is_emulator().then(|| view! { <A href="/check">"Check receiver"</A> })}
                 {move || panel.is_sandbox().then(|| view! { <A href="/sandbox">"Sandbox tools"</A> })}
                 <A href="/connections">"Connections"</A>
                 <A href="/rules">"Rules"</A>
@@ -134,10 +139,13 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/") view=WebhooksPage/>
                     <Route path=path!("/webhooks/new") view=NewWebhookPage/>
                     <Route path=path!("/webhooks/:id") view=DetailPage/>
+                    <Route path=path!("/sync") view=SyncPage/>
                     <Route path=path!("/simulator") view=SimulatorPage/>
                     <Route path=path!("/sandbox") view=SandboxToolsPage/>
                     <Route path=path!("/connections") view=ConnectionsPage/>
                     <Route path=path!("/rules") view=RulesPage/>
+                    <Route path=path!("/deliveries") view=pages::deliveries::DeliveriesPage/>
+                    <Route path=path!("/check") view=pages::check::CheckPage/>
                 </Routes>
             </main>
         </div>

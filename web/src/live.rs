@@ -125,6 +125,14 @@ pub async fn get_bytes(url: &str) -> Option<Vec<u8>> {
     resp.binary().await.ok()
 }
 
+/// A POST of a JSON body without credentials (the emulator's control routes): the status and the
+/// body, or `None` when the server could not be reached.
+pub async fn post_json(url: &str, body: String) -> Option<(u16, Vec<u8>)> {
+    let resp = Request::post(url).header("content-type", "application/json").body(body).ok()?.send().await.ok()?;
+    let status = resp.status();
+    Some((status, resp.binary().await.unwrap_or_default()))
+}
+
 /// The three calls, decoded by the core.
 pub enum Call {
     List,

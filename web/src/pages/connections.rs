@@ -1,6 +1,7 @@
 //! Connections: the sandbox, saved live connections (Pipedrive or any compatible server), tokens.
 
-use crate::state::{Active, Panel};
+use crate::export::{connections_json, download, read_connections};
+use crate::state::{Active, Panel, SavedConnection};
 use leptos::prelude::*;
 use pipedrive_webhooks::wire::normalize_base_url;
 
@@ -15,6 +16,41 @@ pub fn ConnectionsPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = leptos_router::hooks::use_navigate();
+    let import_status = RwSignal::new(None::<Result<String, String>>);
+
+    // Import merges: new ids, exact duplicates (label and base URL) skipped, and no token: the
+    // list shows "no token: reconnect" until one is entered.
+    let import_text = move |text: String| {
+        let found = match read_connections(&text) {
+            Ok(found) => found,
+            Err(e) => return import_status.set(Some(Err(format!("Nothing imported: {e}")))),
+        };
+        let (mut added, mut skipped) = (0, 0);
+        panel.connections.update(|cs| {
+            for c in found {
+                if cs.iter().any(|s| s.label == c.label && s.base_url == c.base_url) {
+                    skipped += 1;
+                    continue;
+                }
+                let id = cs.iter().map(|s| s.id).max().unwrap_or(0) + 1;
+                // An id may have held a token once (a removed connection): it is not this one's.
+                panel.forget_token(id);
+                cs.push(SavedConnection { id, label: c.label, base_url: c.base_url, oauth: c.oauth, remember: c.remember });
+                added += 1;
+            }
+        });
+        import_status.set(Some(Ok(format!("Imported {added} connection(s), skipped {skipped} already saved. Imported connections have no token: reconnect to use one."))));
+    };
+    let on_import = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        let loaded = wasm_bindgen::closure::Closure::once(move |v: wasm_bindgen::JsValue| import_text(v.as_string().unwrap_or_default()));
+        let _ = file.text().then(&loaded);
+        // Called once by the promise; small enough to leave to the page's lifetime.
+        loaded.forget();
+    };
 
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -74,6 +110,19 @@ pub fn ConnectionsPage() -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
+        <div class="actions conn-transfer">
+            <button class="btn small" data-testid="conn-export"
+                on:click=move |_| download("connections.json", "application/json", &panel.connections.with_untracked(|cs| connections_json(cs)))>
+                "Export connections (no tokens)"
+            </button>
+            <label class="btn small file-btn">"Import connections…"
+                <input type="file" class="sr-only" accept=".json,application/json" data-testid="conn-import" on:change=on_import/>
+            </label>
+        </div>
+        {move || import_status.get().map(|r| match r {
+            Ok(m) => view! { <p class="help" role="status" data-testid="conn-import-status">{m}</p> }.into_any(),
+            Err(e) => view! { <p class="field-error" role="alert" data-testid="conn-import-status">{e}</p> }.into_any(),
+        })}
         <h2>"Add a connection"</h2>
         <form class="form" on:submit=add data-testid="connection-form">
             <div class="field"><label for="conn-label">"Name"</label>

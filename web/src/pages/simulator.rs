@@ -11,7 +11,7 @@ use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::simulator::{simulate, Endpoint, Scenario, SimWebhook, Summary, Traffic};
 use pipedrive_webhooks::{Millis, Rule, HOUR};
 
-const BUCKETS: usize = 120;
+pub const BUCKETS: usize = 120;
 const PRESETS: [(&str, &str); 5] = [("healthy", "Healthy"), ("flaky", "Flaky: X % answer 5xx"), ("slow", "Slow: Y % answer after 10 s"), ("outage", "Outage from t1 to t2"), ("dead", "Dead: every connection refused")];
 const RATES: [(u32, &str); 5] = [(1, "1 per hour"), (12, "12 per hour"), (60, "1 per minute"), (600, "10 per minute"), (3600, "1 per second")];
 const DURATIONS: [(u32, &str); 6] = [(1, "1 hour"), (2, "2 hours"), (6, "6 hours"), (24, "1 day"), (72, "3 days"), (168, "7 days")];
@@ -177,7 +177,7 @@ pub fn SimulatorPage() -> impl IntoView {
 }
 
 #[component]
-fn SummaryTable(s: Summary, deleted_at: Option<Millis>) -> impl IntoView {
+pub fn SummaryTable(s: Summary, deleted_at: Option<Millis>) -> impl IntoView {
     let line = |label: &'static str, testid: &'static str, value: String| view! { <div class="rule"><dt>{label}</dt><dd data-testid=testid>{value}</dd></div> };
     view! {
         <dl class="rules sim-summary card" data-testid="sim-summary">
@@ -196,7 +196,7 @@ fn SummaryTable(s: Summary, deleted_at: Option<Millis>) -> impl IntoView {
 /// Bars of first-try failures and lost events per bucket, the ban counter as a line, ban windows
 /// shaded, the deletion as a marker; every part says which rule it shows on hover or focus.
 #[component]
-fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
+pub fn TimelineChart(c: Chart, readout: RwSignal<String>) -> impl IntoView {
     let (w, h, pad) = (960.0_f64, 200.0_f64, 24.0_f64);
     let spanms = (c.end - c.start).max(1) as f64;
     let x = move |t: Millis| pad + (t - c.start) as f64 / spanms * (w - 2.0 * pad);

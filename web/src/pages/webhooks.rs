@@ -1,6 +1,7 @@
 //! The webhooks list: summary cards, filters (kept in the URL), the table, bulk delete.
 
 use crate::components::{ConfirmDialog, QuotaMeter};
+use crate::export::{csv, desired_json, download};
 use crate::row_list::RowList;
 use crate::rows::{needle, Row, SharedRow};
 use crate::live::LiveError;
@@ -99,6 +100,8 @@ pub fn WebhooksPage() -> impl IntoView {
     });
 
     let selected = RwSignal::new(BTreeSet::<u64>::new());
+    // Export: Basic-auth passwords only when asked for (R14).
+    let include_passwords = RwSignal::new(false);
     let confirm = RwSignal::new(None::<Vec<(u64, String)>>);
     let error = RwSignal::new(None::<String>);
 
@@ -273,6 +276,20 @@ pub fn WebhooksPage() -> impl IntoView {
                 }>
                 {move || format!("Delete selected ({})", selected.with(BTreeSet::len))}
             </button>
+        </div>
+        <div class="export-bar" role="group" aria-label="Export the shown list" hidden=move || !has_data() || visible.with(Vec::is_empty)>
+            <span class="muted">"Export the shown list:"</span>
+            <button class="btn small" data-testid="export-json"
+                on:click=move |_| download("webhooks.json", "application/json", &visible.with_untracked(|rows| desired_json(rows, include_passwords.get_untracked())))>
+                "JSON (desired set)"
+            </button>
+            <label class="check-inline">
+                <input type="checkbox" data-testid="export-passwords" prop:checked=move || include_passwords.get()
+                    on:change=move |ev| include_passwords.set(event_target_checked(&ev))/>
+                " include passwords"
+            </label>
+            <button class="btn small" data-testid="export-csv"
+                on:click=move |_| download("webhooks.csv", "text/csv;charset=utf-8", &visible.with_untracked(|rows| csv(rows)))>"CSV"</button>
         </div>
         {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="list-error">{e}</p> })}
         {move || match shown.get() {

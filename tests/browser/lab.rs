@@ -1,0 +1,64 @@
+//! The receiver lab in the panel (#13), through the DOM: the Deliveries page on the sandbox's log
+//! (rows, filters, the request, Redeliver adding a fresh chain) and the Check page's report card
+//! rendered from a recorded report.
+
+use pipedrive_webhooks::emulator_api::decode_check_report;
+use pipedrive_webhooks_tests::*;
+use pipedrive_webhooks_web::ReportCard;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn rows(root: &Element) -> u32 {
+    root.query_selector_all("tr[data-testid^=delivery-]").unwrap().length()
+}
+
+#[wasm_bindgen_test]
+async fn the_deliveries_page_lists_attempts_and_redeliver_adds_a_fresh_chain() {
+    let (root, _app) = mount_at("/sandbox");
+    settle().await;
+    choose(&root, "trigger-action", "create");
+    choose(&root, "trigger-object", "deal");
+    click(&root, "trigger");
+    settle().await;
+    drop(_app);
+    let (root, _app) = remount_at("/deliveries");
+    settle().await;
+    let before = rows(&root);
+    assert!(before >= 3, "create.deal reaches several seeded webhooks: {before}");
+    let first = text_of(&root, "delivery-result-0");
+    assert!(first.starts_with("HTTP 2"), "{first}");
+    // The newest row first; Redeliver makes a new attempt chain, marked.
+    click(&root, "redeliver-0");
+    settle().await;
+    assert_eq!(rows(&root), before + 1);
+    assert!(find(&root, "redelivery-0").is_some(), "the new row is marked as a redelivery");
+    assert!(text_of(&root, "toast").starts_with("Redelivered to #"));
+    // Filters: a webhook, then failures only (none among these).
+    choose(&root, "deliveries-result", "not_sent");
+    settle().await;
+    assert!(find(&root, "deliveries-empty").is_some() || rows(&root) < before);
+}
+
+#[wasm_bindgen_test]
+async fn the_report_card_renders_a_recorded_check_report() {
+    let json: serde_json::Value = serde_json::from_str(include_str!("fixtures/check-report.json")).unwrap();
+    let report = decode_check_report(&json).unwrap();
+    let root = fresh_root();
+    let _handle = leptos::mount::mount_to(root.clone(), move || leptos::view! { <ReportCard report=report/> });
+    settle().await;
+    assert_eq!(text_of(&root, "verdict"), "fail");
+    assert_eq!(text_of(&root, "check-status-retries"), "fail");
+    assert_eq!(text_of(&root, "check-status-basic_auth_missing"), "warn");
+    assert!(text_of(&root, "check-retries").contains("409"));
+    // The rule number in the evidence links to the Rules page.
+    assert!(by_testid(&root, "check-retries").query_selector("a[href='/rules#r11']").unwrap().is_some());
+    assert_eq!(text_of(&root, "latency"), "p50 4 ms · p95 12 ms · max 30 ms (over 10 s fails, R9; over 5 s warns)");
+    assert_eq!(root.query_selector_all("[data-testid=histogram] li").unwrap().length(), 3);
+    assert!(text_of(&root, "projection").contains("bans per day"));
+    // The projection's scenario re-run by the core's simulator, drawn as its timeline.
+    assert!(root.query_selector("[data-testid=report-card] svg").unwrap().is_some(), "a timeline chart");
+    let bans: u64 = text_of(&root, "sum-bans").parse().unwrap_or(0);
+    assert!(bans > 0, "a 6.7 % failure rate at one event a minute bans the webhook");
+}

@@ -1,0 +1,85 @@
+// The receiver lab against the real emulator binary (#13): the Deliveries page shows an
+// emulator event's attempts, with the request sent (Authorization masked), and Redeliver adds a
+// fresh attempt chain; the Check receiver page runs the emulator's check against a local
+// receiver and renders the report card.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import fs from "node:fs";
+import http from "node:http";
+import { spawn } from "node:child_process";
+import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath, connectPanel } from "./support.mjs";
+
+const binary = path.join(repoRoot, "target/debug/pipedrive-webhooks-emulator");
+let panel, browser, receiver, receiverUrl, emulator;
+
+before(async () => {
+  assert.ok(fs.existsSync(binary), `${binary} is built by the native suite`);
+  panel = await serveStatic(path.join(repoRoot, "dist"));
+  browser = await launchChromium();
+  // A healthy receiver: 200 to everything, quickly.
+  receiver = http.createServer((req, res) => { req.resume(); req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}")); });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const child = spawn(binary, ["--port", "0", "--allow-origin", panel.url], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.stdout.on("data", (d) => {
+      const m = /on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(d.toString());
+      if (m) resolve(m[1]);
+    });
+  });
+  emulator = { url, child };
+});
+after(async () => {
+  emulator?.child.kill();
+  receiver?.close();
+  await browser?.close();
+  await panel?.close();
+});
+
+test("the Deliveries page shows an emulator event's attempts, the request, and Redeliver adds a chain", async () => {
+  const json = { "content-type": "application/json" };
+  const made = await fetch(`${emulator.url}/v1/webhooks`, { method: "POST", headers: { ...json, authorization: "Bearer app-token-admin" },
+    body: JSON.stringify({ subscription_url: receiverUrl, event_action: "*", event_object: "deal", name: "lab", version: "2.0", http_auth_user: "pipedrive", http_auth_password: "s3cret-lab" }) });
+  assert.equal(made.status, 201);
+  const { page, errors } = await pageWithErrorLog(browser, { width: 1440, height: 900 });
+  await connectPanel(page, panel.url, { label: "Emulator", address: emulator.url, token: "app-token-admin" });
+  await page.getByTestId("webhooks-table").waitFor();
+  await page.locator("nav").getByRole("link", { name: "Deliveries" }).click();
+  await page.getByTestId("deliveries-empty").waitFor();
+  await fetch(`${emulator.url}/_emulator/events`, { method: "POST", headers: json, body: JSON.stringify({ object: "deal", action: "change", id: 7, data: { id: 7 }, previous: { title: "x" } }) });
+  // Rows appear by themselves (the page refreshes while visible).
+  const row = page.locator("tr[data-testid^=delivery-]").first();
+  await row.waitFor({ timeout: 10_000 });
+  assert.match(await row.innerText(), /HTTP 200/);
+  const key = (await row.getAttribute("data-testid")).slice("delivery-".length);
+  await page.getByTestId(`show-request-${key}`).click();
+  const request = await page.getByTestId(`request-${key}`).innerText();
+  assert.match(request, /"entity": "deal"/);
+  assert.match(request, /authorization: Basic ••••/i);
+  assert.doesNotMatch(request, /s3cret-lab|cGlwZWRyaXZlOnMzY3JldC1sYWI/, "the Basic-auth secret never shows");
+  const before = await page.locator("tr[data-testid^=delivery-]").count();
+  await page.getByTestId(`redeliver-${key}`).click();
+  await page.waitForFunction((n) => document.querySelectorAll("tr[data-testid^=delivery-]").length > n, before, { timeout: 10_000 });
+  assert.equal(await page.locator("[data-testid^=redelivery-]").count(), 1, "the new attempt is marked as a redelivery");
+  await page.screenshot({ path: screenshotPath("deliveries-emulator-1440"), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test("the Check receiver page runs the emulator's check and renders the report card", async () => {
+  const { page, errors } = await pageWithErrorLog(browser, { width: 1280, height: 900 });
+  await connectPanel(page, panel.url, { label: "Emulator", address: emulator.url, token: "app-token-admin" });
+  await page.getByTestId("webhooks-table").or(page.getByTestId("empty")).first().waitFor();
+  await page.locator("nav").getByRole("link", { name: "Check receiver" }).click();
+  await page.getByTestId("check-url").fill(receiverUrl);
+  await page.getByTestId("check-start").click();
+  await page.getByTestId("report-card").waitFor({ timeout: 90_000 });
+  assert.equal(await page.getByTestId("verdict").innerText(), "pass");
+  for (const id of ["payloads_v2", "payloads_v1", "retries", "latency", "burst", "redirect"]) {
+    assert.notEqual(await page.getByTestId(`check-status-${id}`).innerText(), "fail", id);
+  }
+  assert.ok(await page.locator("[data-testid=histogram] li").count() > 0);
+  await page.screenshot({ path: screenshotPath("check-receiver-1280"), fullPage: true });
+  assert.deepEqual(errors, []);
+});

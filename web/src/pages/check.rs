@@ -1,0 +1,177 @@
+//! Check receiver (emulator connections): starts the emulator's receiver check
+//! (`POST /_emulator/checks`), follows its progress, and renders the report card: each check with
+//! its status and evidence, the latency histogram, and the projection as the simulator's timeline
+//! (the core's simulator re-runs the projection's scenario in the browser).
+
+use crate::components::RuleText;
+use crate::pages::simulator::{SummaryTable, TimelineChart, BUCKETS};
+use crate::state::Panel;
+use leptos::prelude::*;
+use pipedrive_webhooks::chart::chart;
+use pipedrive_webhooks::emulator_api::{control_url, decode_check_run, CheckReport};
+use pipedrive_webhooks::simulator::simulate;
+
+/// The report card of a receiver check. Public so a recorded report can be shown (and tested).
+#[component]
+pub fn ReportCard(report: CheckReport) -> impl IntoView {
+    let readout = RwSignal::new("Hover or focus the chart to see which rule acts where.".to_string());
+    let max_count = report.histogram.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1);
+    let projected = report.scenario.clone().map(|sc| {
+        let r = simulate(&sc);
+        (r.summary, chart(&r.timeline, sc.start, sc.start + sc.duration_ms, BUCKETS))
+    });
+    let verdict_class = if report.verdict == "pass" { "badge health-ok" } else { "badge health-banned" };
+    let ms = |v: Option<i64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "—".into());
+    view! {
+        <section class="card report-card" data-testid="report-card" aria-labelledby="report-title">
+            <h2 id="report-title">"Verdict: " <span class=verdict_class data-testid="verdict">{report.verdict.clone()}</span></h2>
+            <table class="log" data-testid="check-table">
+                <thead><tr><th scope="col">"Check"</th><th scope="col">"Status"</th><th scope="col">"Evidence"</th></tr></thead>
+                <tbody>
+                    {report.checks.iter().map(|c| {
+                        let class = match c.status.as_str() { "pass" => "badge health-ok", "warn" => "badge health-failing", _ => "badge health-banned" };
+                        view! {
+                            <tr data-testid=format!("check-{}", c.id)>
+                                <td><code>{c.id.clone()}</code></td>
+                                <td><span class=class data-testid=format!("check-status-{}", c.id)>{c.status.clone()}</span></td>
+                                <td class="wrap"><RuleText text=c.detail.clone()/></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <h3>"Latency"</h3>
+            <p data-testid="latency">{format!("p50 {} · p95 {} · max {}", ms(report.p50_ms), ms(report.p95_ms), ms(report.max_ms))}
+                " (over 10 s fails, R9; over 5 s warns)"</p>
+            <ol class="histogram" data-testid="histogram" aria-label="Answers by latency">
+                {report.histogram.iter().map(|(le, count)| {
+                    let pct = count * 100 / max_count;
+                    view! {
+                        <li>
+                            <span class="hist-label">{format!("≤ {le} ms")}</span>
+                            <span class="hist-bar" style=format!("width: {pct}%")></span>
+                            <span class="hist-count">{count.to_string()}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <h3>"Projection"</h3>
+            <dl class="rules" data-testid="projection">
+                {report.projection.iter().map(|(k, v)| view! { <div class="rule"><dt>{k.replace('_', " ")}</dt><dd>{v.clone()}</dd></div> }).collect_view()}
+            </dl>
+            {projected.map(|(s, c)| view! {
+                <p>"The same failure rate and latency at the stated traffic, through the core's simulator:"</p>
+                <SummaryTable s=s deleted_at=c.deleted_at/>
+                <TimelineChart c=c readout=readout/>
+                <p class="readout" aria-live="polite">{move || readout.get()}</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+pub fn CheckPage() -> impl IntoView {
+    let panel = expect_context::<Panel>();
+    let url = RwSignal::new(String::new());
+    let user = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let version = RwSignal::new("both".to_string());
+    let rate = RwSignal::new("1".to_string());
+    let run = RwSignal::new(None::<pipedrive_webhooks::emulator_api::CheckRun>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let start = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let Some(base) = panel.live_connection().map(|c| c.base_url) else { return error.set(Some("connect to the emulator first".into())) };
+        let (Some(post_url), target) = (control_url(&base, "checks"), url.get()) else { return error.set(Some("this connection is not an emulator".into())) };
+        if target.trim().is_empty() {
+            return error.set(Some("enter your receiver's URL".into()));
+        }
+        let mut body = serde_json::json!({"url": target.trim(), "version": version.get()});
+        if let Ok(r) = rate.get().trim().parse::<u64>() {
+            body["rate"] = r.into();
+        }
+        if !user.get().is_empty() {
+            body["user"] = user.get().into();
+            body["password"] = password.get().into();
+        }
+        busy.set(true);
+        run.set(None);
+        leptos::task::spawn_local(async move {
+            let started = crate::live::post_json(&post_url, body.to_string()).await;
+            let id = match started {
+                Some((200..=299, b)) => decode_check_run(&b).map(|r| r.id),
+                Some((status, b)) => Err(format!("the emulator refused the check (HTTP {status}): {}", String::from_utf8_lossy(&b).chars().take(200).collect::<String>())),
+                None => Err("the emulator did not answer".into()),
+            };
+            let id = match id {
+                Ok(id) => id,
+                Err(e) => {
+                    error.set(Some(e));
+                    busy.set(false);
+                    return;
+                }
+            };
+            let Some(poll) = control_url(&base, &format!("checks/{id}")) else { return };
+            // Follow the run until it is done (the battery is bounded: at most about a minute).
+            for _ in 0..600 {
+                gloo_timers::future::TimeoutFuture::new(400).await;
+                match crate::live::get_bytes(&poll).await.map(|b| decode_check_run(&b)) {
+                    Some(Ok(r)) => {
+                        let finished = r.state != "running";
+                        run.set(Some(r));
+                        if finished {
+                            break;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        error.set(Some(e));
+                        break;
+                    }
+                    None => {}
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <h1>"Check receiver"</h1>
+        <p class="lead"><RuleText text="Sends real deliveries to your receiver and grades the answers against Pipedrive's rules: every payload shape, retries (R10), Basic auth (R14), latency and bursts (R9), redirects and TLS (R15), then projects bans (R12) and deletion (R13) at your traffic."/></p>
+        <form class="form" on:submit=start data-testid="check-form">
+            <div class="field"><label for="check-url">"Receiver URL"</label>
+                <input id="check-url" data-testid="check-url" type="url" placeholder="http://127.0.0.1:3000/pipedrive" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/></div>
+            <div class="field-row">
+                <div class="field"><label for="check-user">"Basic-auth user (optional)"</label>
+                    <input id="check-user" data-testid="check-user" prop:value=move || user.get() on:input=move |ev| user.set(event_target_value(&ev))/></div>
+                <div class="field"><label for="check-password">"Basic-auth password"</label>
+                    <input id="check-password" data-testid="check-password" type="password" autocomplete="off" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></div>
+            </div>
+            <div class="field-row">
+                <div class="field"><label for="check-version">"Payload versions"</label>
+                    <select id="check-version" data-testid="check-version" prop:value=move || version.get() on:change=move |ev| version.set(event_target_value(&ev))>
+                        <option value="both">"1.0 and 2.0"</option><option value="2.0">"2.0"</option><option value="1.0">"1.0"</option>
+                    </select></div>
+                <div class="field"><label for="check-rate">"Traffic for the projection (events a minute)"</label>
+                    <input id="check-rate" data-testid="check-rate" type="number" min="1" prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev))/></div>
+            </div>
+            {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="check-error">{e}</p> })}
+            <button type="submit" class="btn primary" data-testid="check-start" disabled=move || busy.get()>{move || if busy.get() { "Checking…" } else { "Check" }}</button>
+        </form>
+        {move || run.get().map(|r| {
+            let report = r.report.clone();
+            view! {
+                {(r.state == "running").then(|| view! {
+                    <p data-testid="check-progress">
+                        <progress max=r.total.max(1).to_string() value=r.done.to_string() aria-label="Checks done"></progress>
+                        {format!(" {} of {} · {}", r.done, r.total, r.current)}
+                    </p>
+                })}
+                {r.error.clone().map(|e| view! { <p class="error-banner" role="alert">{e}</p> })}
+                {report.map(|report| view! { <ReportCard report=report/> })}
+            }
+        })}
+    }
+}

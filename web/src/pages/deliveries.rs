@@ -1,0 +1,296 @@
+//! Deliveries, like GitHub's "Recent deliveries": every attempt with its time, webhook, event,
+//! attempt number, status or timeout, duration, whether it counted toward the ban (R11) and whether
+//! it started one (R12), the request that was sent, and a Redeliver button. From the emulator's log
+//! (`/_emulator/deliveries`, refreshed while the page is visible) or the sandbox's own.
+
+use crate::components::RuleText;
+use crate::format::{absolute, relative};
+use crate::state::Panel;
+use leptos::prelude::*;
+use pipedrive_webhooks::emulator_api::{control_url, decode_deliveries};
+use pipedrive_webhooks::sandbox::LogResult;
+use pipedrive_webhooks::Millis;
+
+/// One attempt, whichever log it comes from.
+#[derive(Debug, Clone, PartialEq)]
+struct Attempt {
+    /// The emulator's delivery id, or the sandbox log position (newest first).
+    key: u64,
+    at: Millis,
+    webhook_id: u64,
+    event: String,
+    attempt: u8,
+    outcome: String,
+    success: bool,
+    sent: bool,
+    duration_ms: Millis,
+    counted: bool,
+    ban_until: Option<Millis>,
+    redelivery: bool,
+    note: Option<&'static str>,
+    body: Option<String>,
+    headers: Vec<(String, String)>,
+    /// What Redeliver needs: the emulator's delivery id, or the sandbox's (webhook, event).
+    redeliver: Redeliver,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Redeliver {
+    Emulator(u64),
+    Sandbox(u64, u64),
+}
+
+fn sandbox_attempts(panel: &Panel) -> Vec<Attempt> {
+    panel.sandbox.with(|s| {
+        s.log()
+            .take(500)
+            .enumerate()
+            .map(|(i, l)| {
+                let (outcome, sent) = match &l.result {
+                    LogResult::Status { code } => (format!("HTTP {code}"), true),
+                    LogResult::Timeout => ("timeout (no answer in 10 s)".into(), true),
+                    LogResult::Refused => ("connection refused".into(), true),
+                    LogResult::Lost { .. } => ("lost: banned (R12)".into(), false),
+                    LogResult::Dropped => ("dropped: deleted (R13)".into(), false),
+                };
+                Attempt {
+                    key: i as u64,
+                    at: l.at,
+                    webhook_id: l.webhook_id,
+                    event: l.event.clone(),
+                    attempt: l.attempt,
+                    outcome,
+                    success: l.success,
+                    sent,
+                    duration_ms: l.duration_ms,
+                    counted: l.counted,
+                    ban_until: l.ban_until,
+                    redelivery: l.redelivery,
+                    note: None,
+                    body: None,
+                    headers: Vec::new(),
+                    redeliver: Redeliver::Sandbox(l.webhook_id, l.event_id),
+                }
+            })
+            .collect()
+    })
+}
+
+#[component]
+pub fn DeliveriesPage() -> impl IntoView {
+    let panel = expect_context::<Panel>();
+    let remote = RwSignal::new(None::<Result<Vec<Attempt>, String>>);
+    let webhook_filter = RwSignal::new(String::new());
+    let result_filter = RwSignal::new(String::new());
+    let open = RwSignal::new(None::<u64>);
+    let paused = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+
+    let base = move || panel.live_connection().map(|c| c.base_url);
+    let load = move || {
+        let Some(url) = untrack(base).and_then(|b| control_url(&b, "deliveries")) else { return };
+        leptos::task::spawn_local(async move {
+            let got = match crate::live::get_bytes(&url).await {
+                None => Err("the emulator did not answer: is it running, and does it allow this page (--allow-origin)?".to_string()),
+                Some(body) => decode_deliveries(&body).map(|log| {
+                    log.into_iter()
+                        .rev()
+                        .map(|d| {
+                            let sent = !matches!(d.result.as_str(), "lost" | "dropped");
+                            let outcome = match (d.result.as_str(), d.status) {
+                                (_, Some(code)) => format!("HTTP {code}"),
+                                ("timeout", _) => "timeout (no answer in 10 s)".into(),
+                                ("refused", _) => "connection refused".into(),
+                                ("lost", _) => "lost: banned (R12)".into(),
+                                ("dropped", _) => "dropped: deleted (R13)".into(),
+                                (other, _) => other.to_string(),
+                            };
+                            let note = if d.after_deletion {
+                                Some("ended after its webhook was deleted: changed nothing (R13)")
+                            } else if d.during_ban {
+                                Some("ended during a ban it was in flight at: changed nothing (R12)")
+                            } else {
+                                None
+                            };
+                            Attempt {
+                                key: d.id,
+                                at: d.at,
+                                webhook_id: d.webhook_id,
+                                event: d.event_id.clone(),
+                                attempt: d.attempt,
+                                outcome,
+                                success: d.success,
+                                sent,
+                                duration_ms: d.duration_ms,
+                                counted: d.counted,
+                                ban_until: d.ban_until,
+                                redelivery: d.redelivery,
+                                note,
+                                body: d.request_body,
+                                headers: d.request_headers,
+                                redeliver: Redeliver::Emulator(d.id),
+                            }
+                        })
+                        .collect()
+                }),
+            };
+            remote.set(Some(got));
+        });
+    };
+    load();
+    // The emulator's log refreshes every 2 s while the page is visible, unless paused.
+    let timer = set_interval_with_handle(
+        move || {
+            if !paused.get_untracked() && !panel.is_sandbox() && document().visibility_state() == web_sys::VisibilityState::Visible {
+                load();
+            }
+        },
+        std::time::Duration::from_secs(2),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(t) = timer {
+            t.clear();
+        }
+    });
+
+    let all = Memo::new(move |_| if panel.is_sandbox() { Ok(sandbox_attempts(&panel)) } else { remote.get().unwrap_or(Ok(Vec::new())) });
+    let shown = Memo::new(move |_| {
+        let (w, r) = (webhook_filter.get(), result_filter.get());
+        all.get().map(|list| {
+            list.into_iter()
+                .filter(|a| w.is_empty() || a.webhook_id.to_string() == w)
+                .filter(|a| match r.as_str() {
+                    "success" => a.success,
+                    "failed" => a.sent && !a.success,
+                    "not_sent" => !a.sent,
+                    "counted" => a.counted,
+                    _ => true,
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let webhook_ids = Memo::new(move |_| {
+        let mut ids: Vec<u64> = all.get().map(|l| l.iter().map(|a| a.webhook_id).collect()).unwrap_or_default();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    });
+
+    let redeliver = move |r: Redeliver| match r {
+        Redeliver::Sandbox(w, e) => {
+            let mut result = Ok(());
+            panel.sandbox.update(|s| result = s.redeliver(w, e));
+            match result {
+                Ok(()) => panel.notify(format!("Redelivered to #{w}: a new attempt chain")),
+                Err(e) => message.set(Some(e)),
+            }
+        }
+        Redeliver::Emulator(id) => {
+            let Some(url) = untrack(base).and_then(|b| control_url(&b, &format!("deliveries/{id}/redeliver"))) else { return };
+            leptos::task::spawn_local(async move {
+                match crate::live::post_json(&url, "{}".into()).await {
+                    Some((200..=299, _)) => {
+                        panel.notify(format!("Redelivered delivery {id}: a new attempt chain"));
+                        message.set(None);
+                        load();
+                    }
+                    Some((status, body)) => {
+                        let why = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string));
+                        message.set(Some(format!("Redeliver failed (HTTP {status}){}", why.map(|w| format!(": {w}")).unwrap_or_default())));
+                    }
+                    None => message.set(Some("the emulator did not answer".into())),
+                }
+            });
+        }
+    };
+
+    view! {
+        <h1>"Deliveries"</h1>
+        <p class="lead">{move || if panel.is_sandbox() {
+            "Every attempt the sandbox made, newest first. Redeliver sends an event again as a fresh attempt chain (Pipedrive itself cannot)."
+        } else {
+            "Every attempt the emulator made, newest first, refreshed every 2 s while this page is visible. Redeliver sends an event again as a fresh attempt chain (Pipedrive itself cannot)."
+        }}</p>
+        <div class="filters">
+            <label class="field-inline">"Webhook "
+                <select data-testid="deliveries-webhook" prop:value=move || webhook_filter.get() on:change=move |ev| webhook_filter.set(event_target_value(&ev))>
+                    <option value="">"All"</option>
+                    {move || webhook_ids.get().into_iter().map(|id| view! { <option value=id.to_string()>{format!("#{id}")}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="field-inline">"Result "
+                <select data-testid="deliveries-result" prop:value=move || result_filter.get() on:change=move |ev| result_filter.set(event_target_value(&ev))>
+                    <option value="">"All"</option>
+                    <option value="success">"Delivered (2xx)"</option>
+                    <option value="failed">"Failed"</option>
+                    <option value="counted">"Counted toward a ban"</option>
+                    <option value="not_sent">"Not sent (lost or dropped)"</option>
+                </select>
+            </label>
+            {move || (!panel.is_sandbox()).then(|| view! {
+                <button class="btn small" data-testid="deliveries-pause" aria-pressed=move || paused.get().to_string() on:click=move |_| paused.update(|p| *p = !*p)>
+                    {move || if paused.get() { "Resume refresh" } else { "Pause refresh" }}
+                </button>
+            })}
+        </div>
+        {move || message.get().map(|m| view! { <p class="error-banner" role="alert" data-testid="deliveries-error">{m}</p> })}
+        {move || match shown.get() {
+            Err(e) => view! { <div class="error-state" role="alert" data-testid="deliveries-load-error"><strong>{e}</strong></div> }.into_any(),
+            Ok(list) if list.is_empty() => view! {
+                <div class="empty" data-testid="deliveries-empty"><p>{if panel.is_sandbox() { "No deliveries yet: trigger an event on the Sandbox tools page." } else { "No deliveries yet: POST an event to /_emulator/events." }}</p></div>
+            }.into_any(),
+            Ok(list) => {
+                let now = panel.now();
+                view! {
+                    <table class="log deliveries" data-testid="deliveries-table">
+                        <thead><tr>
+                            <th scope="col">"Time"</th><th scope="col">"Webhook"</th><th scope="col">"Event"</th><th scope="col">"Attempt"</th>
+                            <th scope="col">"Result"</th><th scope="col">"Duration"</th><th scope="col">"Ban counter (R11)"</th><th scope="col">"Ban (R12)"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|a| {
+                                let key = a.key;
+                                let has_request = a.body.is_some();
+                                let (body, headers) = (a.body.clone(), a.headers.clone());
+                                let r = a.redeliver;
+                                view! {
+                                    <tr data-testid=format!("delivery-{key}") class:fail=!a.success>
+                                        <td title=absolute(a.at)>{relative(a.at, now)}</td>
+                                        <td><a href=format!("/webhooks/{}", a.webhook_id)>{format!("#{}", a.webhook_id)}</a></td>
+                                        <td><code class="event-id">{a.event.clone()}</code>{a.redelivery.then(|| view! { " " <span class="badge dup" data-testid=format!("redelivery-{key}")>"redelivery"</span> })}</td>
+                                        <td>{format!("{} of 4", a.attempt)}</td>
+                                        <td data-testid=format!("delivery-result-{key}")><RuleText text=a.outcome.clone()/>{a.note.map(|n| view! { <span class="sub"><RuleText text=n/></span> })}</td>
+                                        <td>{if a.sent { format!("{} ms", a.duration_ms) } else { "—".into() }}</td>
+                                        <td>{if a.counted { "counted" } else { "—" }}</td>
+                                        <td>{a.ban_until.map(|u| format!("started, until {}", crate::format::clock(u))).unwrap_or_else(|| "—".into())}</td>
+                                        <td class="actions-cell">
+                                            {has_request.then(|| view! {
+                                                <button class="btn small" data-testid=format!("show-request-{key}") aria-expanded=move || (open.get() == Some(key)).to_string()
+                                                    on:click=move |_| open.update(|o| *o = if *o == Some(key) { None } else { Some(key) })>"Request"</button>
+                                            })}
+                                            <button class="btn small" data-testid=format!("redeliver-{key}") on:click=move |_| redeliver(r)>"Redeliver"</button>
+                                        </td>
+                                    </tr>
+                                    {move || (open.get() == Some(key)).then(|| {
+                                        let pretty = body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok()).and_then(|v| serde_json::to_string_pretty(&v).ok()).or_else(|| body.clone()).unwrap_or_default();
+                                        view! {
+                                            <tr class="request-row"><td colspan="9">
+                                                <pre data-testid=format!("request-{key}")>{headers.iter().map(|(k, v)| {
+                                                    // Masked here too: a log is never where a secret should be read (R14).
+                                                    let v = if k.eq_ignore_ascii_case("authorization") { v.split(' ').next().map(|s| format!("{s} ••••")).unwrap_or_default() } else { v.clone() };
+                                                    format!("{k}: {v}\n")
+                                                }).collect::<String>()}"\n"{pretty}</pre>
+                                            </td></tr>
+                                        }
+                                    })}
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }
+        }}
+    }
+}
