@@ -28,6 +28,22 @@ pub fn url_lines(url: &str, max: usize) -> (String, String) {
     (format!("{host}{port}"), cut_middle(path, max))
 }
 
+/// `text` as escaped HTML with its rule numbers linked to the Rules page, as `RuleText` does.
+pub fn rule_html(source: &str, out: &mut String) {
+    for (part, is_rule) in pipedrive_webhooks::rules::split_rule_numbers(source) {
+        if is_rule {
+            let title = pipedrive_webhooks::rules::rule(part).map(|r| format!("{}: {}", r.id, r.title)).unwrap_or_default();
+            out.push_str(&format!("<a class=\"rule-link\" href=\"/rules#{}\" title=\"", part.to_ascii_lowercase()));
+            attr(&title, out);
+            out.push_str("\">");
+            text(part, out);
+            out.push_str("</a>");
+        } else {
+            text(part, out);
+        }
+    }
+}
+
 /// Middle-cut for long text.
 pub fn cut_middle(s: &str, max: usize) -> String {
     let chars: Vec<char> = s.chars().collect();

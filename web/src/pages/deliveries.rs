@@ -3,8 +3,8 @@
 //! it started one (R12), the request that was sent, and a Redeliver button. From the emulator's log
 //! (`/_emulator/deliveries`, refreshed while the page is visible) or the sandbox's own.
 
-use crate::components::RuleText;
 use crate::format::{absolute, relative};
+use crate::row_html::rule_html;
 use crate::state::Panel;
 use leptos::prelude::*;
 use pipedrive_webhooks::emulator_api::{control_url, decode_deliveries};
@@ -74,6 +74,65 @@ fn sandbox_attempts(panel: &Panel) -> Vec<Attempt> {
             })
             .collect()
     })
+}
+
+/// The table's rows as escaped HTML text (every value comes from the network or the log).
+fn rows_html(list: &[Attempt], now: Millis, open: Option<u64>) -> String {
+    use html_escape::encode_text_to_string as text;
+    use std::fmt::Write;
+    let mut h = String::with_capacity(list.len() * 400);
+    for a in list {
+        let key = a.key;
+        let _ = write!(h, r#"<tr data-testid="delivery-{key}"{}><td title=""#, if a.success { "" } else { r#" class="fail""# });
+        text(absolute(a.at), &mut h);
+        h.push_str(r#"">"#);
+        text(relative(a.at, now), &mut h);
+        let _ = write!(h, r#"</td><td><a href="/webhooks/{0}">#{0}</a></td><td><code class="event-id">"#, a.webhook_id);
+        text(&a.event, &mut h);
+        h.push_str("</code>");
+        if a.redelivery {
+            let _ = write!(h, r#" <span class="badge dup" data-testid="redelivery-{key}">redelivery</span>"#);
+        }
+        let _ = write!(h, r#"</td><td>{} of 4</td><td data-testid="delivery-result-{key}">"#, a.attempt);
+        rule_html(&a.outcome, &mut h);
+        if let Some(n) = a.note {
+            h.push_str(r#"<span class="sub">"#);
+            rule_html(n, &mut h);
+            h.push_str("</span>");
+        }
+        h.push_str("</td><td>");
+        if a.sent {
+            let _ = write!(h, "{} ms", a.duration_ms);
+        } else {
+            h.push('—');
+        }
+        let _ = write!(h, "</td><td>{}</td><td>", if a.counted { "counted" } else { "—" });
+        match a.ban_until {
+            Some(u) => {
+                let _ = write!(h, "started, until {}", crate::format::clock(u));
+            }
+            None => h.push('—'),
+        }
+        h.push_str(r#"</td><td class="actions-cell">"#);
+        if a.body.is_some() {
+            let _ = write!(h, r#"<button class="btn small" data-request data-key="{key}" data-testid="show-request-{key}" aria-expanded="{}">Request</button> "#, open == Some(key));
+        }
+        let _ = write!(h, r#"<button class="btn small" data-key="{key}" data-testid="redeliver-{key}">Redeliver</button></td></tr>"#);
+        if open == Some(key) {
+            let _ = write!(h, r#"<tr class="request-row"><td colspan="9"><pre data-testid="request-{key}">"#);
+            for (k, v) in &a.headers {
+                // Masked here too: a log is never where a secret should be read (R14).
+                let v = if k.eq_ignore_ascii_case("authorization") { v.split(' ').next().map(|s| format!("{s} ••••")).unwrap_or_default() } else { v.clone() };
+                text(format!("{k}: {v}\n"), &mut h);
+            }
+            h.push('\n');
+            let body = a.body.as_deref().unwrap_or("");
+            let pretty = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_else(|| body.to_string());
+            text(pretty, &mut h);
+            h.push_str("</pre></td></tr>");
+        }
+    }
+    h
 }
 
 #[component]
@@ -242,6 +301,9 @@ pub fn DeliveriesPage() -> impl IntoView {
             }.into_any(),
             Ok(list) => {
                 let now = panel.now();
+                let html = rows_html(&list, now, open.get());
+                // Keyed by the row's key: the click handler finds what to redeliver or show.
+                let targets: Vec<(u64, Redeliver)> = list.iter().map(|a| (a.key, a.redeliver)).collect();
                 view! {
                     <table class="log deliveries" data-testid="deliveries-table">
                         <thead><tr>
@@ -249,45 +311,18 @@ pub fn DeliveriesPage() -> impl IntoView {
                             <th scope="col">"Result"</th><th scope="col">"Duration"</th><th scope="col">"Ban counter (R11)"</th><th scope="col">"Ban (R12)"</th>
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
                         </tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|a| {
-                                let key = a.key;
-                                let has_request = a.body.is_some();
-                                let (body, headers) = (a.body.clone(), a.headers.clone());
-                                let r = a.redeliver;
-                                view! {
-                                    <tr data-testid=format!("delivery-{key}") class:fail=!a.success>
-                                        <td title=absolute(a.at)>{relative(a.at, now)}</td>
-                                        <td><a href=format!("/webhooks/{}", a.webhook_id)>{format!("#{}", a.webhook_id)}</a></td>
-                                        <td><code class="event-id">{a.event.clone()}</code>{a.redelivery.then(|| view! { " " <span class="badge dup" data-testid=format!("redelivery-{key}")>"redelivery"</span> })}</td>
-                                        <td>{format!("{} of 4", a.attempt)}</td>
-                                        <td data-testid=format!("delivery-result-{key}")><RuleText text=a.outcome.clone()/>{a.note.map(|n| view! { <span class="sub"><RuleText text=n/></span> })}</td>
-                                        <td>{if a.sent { format!("{} ms", a.duration_ms) } else { "—".into() }}</td>
-                                        <td>{if a.counted { "counted" } else { "—" }}</td>
-                                        <td>{a.ban_until.map(|u| format!("started, until {}", crate::format::clock(u))).unwrap_or_else(|| "—".into())}</td>
-                                        <td class="actions-cell">
-                                            {has_request.then(|| view! {
-                                                <button class="btn small" data-testid=format!("show-request-{key}") aria-expanded=move || (open.get() == Some(key)).to_string()
-                                                    on:click=move |_| open.update(|o| *o = if *o == Some(key) { None } else { Some(key) })>"Request"</button>
-                                            })}
-                                            <button class="btn small" data-testid=format!("redeliver-{key}") on:click=move |_| redeliver(r)>"Redeliver"</button>
-                                        </td>
-                                    </tr>
-                                    {move || (open.get() == Some(key)).then(|| {
-                                        let pretty = body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok()).and_then(|v| serde_json::to_string_pretty(&v).ok()).or_else(|| body.clone()).unwrap_or_default();
-                                        view! {
-                                            <tr class="request-row"><td colspan="9">
-                                                <pre data-testid=format!("request-{key}")>{headers.iter().map(|(k, v)| {
-                                                    // Masked here too: a log is never where a secret should be read (R14).
-                                                    let v = if k.eq_ignore_ascii_case("authorization") { v.split(' ').next().map(|s| format!("{s} ••••")).unwrap_or_default() } else { v.clone() };
-                                                    format!("{k}: {v}\n")
-                                                }).collect::<String>()}"\n"{pretty}</pre>
-                                            </td></tr>
-                                        }
-                                    })}
-                                }
-                            }).collect_view()}
-                        </tbody>
+                        // Rows as escaped HTML text with one delegated listener: a view per row and
+                        // per cell cost the panel's size budget more than this page is worth.
+                        <tbody inner_html=html on:click=move |ev| {
+                            let Some(target) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()) else { return };
+                            let Some(button) = target.closest("button[data-key]").ok().flatten() else { return };
+                            let Some(key) = button.get_attribute("data-key").and_then(|k| k.parse::<u64>().ok()) else { return };
+                            if button.has_attribute("data-request") {
+                                open.update(|o| *o = if *o == Some(key) { None } else { Some(key) });
+                            } else if let Some((_, r)) = targets.iter().find(|(k, _)| *k == key) {
+                                redeliver(*r);
+                            }
+                        }></tbody>
                     </table>
                 }.into_any()
             }

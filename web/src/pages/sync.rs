@@ -6,7 +6,8 @@ use crate::components::{ConfirmDialog, RuleText};
 use crate::export::desired_json_of_own;
 use crate::live::Doing;
 use crate::state::{LiveState, Panel};
-use html_escape::{encode_double_quoted_attribute_to_string, encode_text_to_string};
+use html_escape::encode_text_to_string;
+use crate::row_html::rule_html;
 use leptos::prelude::*;
 use pipedrive_webhooks::json_read::{kind_of, ReadJson};
 use pipedrive_webhooks::sync::{plan_sync_with, PlanAction, PlanStep, SyncError, SyncPlan};
@@ -135,22 +136,6 @@ fn action_text(action: PlanAction) -> &'static str {
         PlanAction::Keep => "keep",
         PlanAction::Surplus => "surplus",
         PlanAction::Untouched => "untouched",
-    }
-}
-
-/// `text` as escaped HTML with its rule numbers linked to the Rules page, as `RuleText` does.
-fn rule_html(text: &str, out: &mut String) {
-    for (part, is_rule) in pipedrive_webhooks::rules::split_rule_numbers(text) {
-        if is_rule {
-            let title = pipedrive_webhooks::rules::rule(part).map(|r| format!("{}: {}", r.id, r.title)).unwrap_or_default();
-            out.push_str(&format!("<a class=\"rule-link\" href=\"/rules#{}\" title=\"", part.to_ascii_lowercase()));
-            encode_double_quoted_attribute_to_string(&title, out);
-            out.push_str("\">");
-            encode_text_to_string(part, out);
-            out.push_str("</a>");
-        } else {
-            encode_text_to_string(part, out);
-        }
     }
 }
 
