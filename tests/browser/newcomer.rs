@@ -93,6 +93,23 @@ async fn a_duplicate_asks_create_anyway_before_creating() {
     assert_eq!(text_of(&root, "quota-value"), "13 / 40");
     assert_eq!(text_of(&root, "toast"), "Created webhook #135");
     assert_eq!(text_of(&root, "dup-135"), "duplicate of #101");
+    // The new row is highlighted (and scrolled into view).
+    wait_until("the highlight", || by_testid(&root, "row-135").class_list().contains("highlight")).await;
+    // Deleting it confirms itself too.
+    click(&root, "delete-135");
+    settle().await;
+    click(&root, "confirm-ok");
+    wait_until("the delete", || find(&root, "row-135").is_none()).await;
+    assert_eq!(text_of(&root, "toast"), "Deleted 1 webhook");
+}
+
+#[wasm_bindgen_test]
+async fn copying_shows_a_confirmation() {
+    let (root, _app) = mount_at("/webhooks/101");
+    settle().await;
+    click(&root, "copy-url");
+    settle().await;
+    assert_eq!(text_of(&root, "toast"), "Copied the URL");
 }
 
 #[wasm_bindgen_test]

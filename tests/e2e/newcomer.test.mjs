@@ -74,6 +74,15 @@ for (const width of [1280, 1440]) {
       return out;
     });
     assert.deepEqual(clipped, [], `clipped at ${width}px`);
+    // A local receiver's URL keeps its host and port whole, however long its path.
+    await page.goto(panel.url + "/webhooks/new");
+    await page.getByTestId("input-name").fill(`local ${width}`);
+    await page.getByTestId("input-subscription_url").fill("http://127.0.0.1:3000/a/rather/long/path/to/the/receiver/endpoint");
+    await page.getByTestId("submit").click();
+    await page.getByTestId("webhooks-table").waitFor();
+    await page.locator("tr.highlight[data-testid=row-135]").waitFor();
+    const host = page.locator("tr[data-testid=row-135] code.url .host");
+    assert.equal(await host.textContent(), "127.0.0.1:3000");
     assert.equal(await page.locator("th.col-owner, td.col-owner").first().isVisible(), true, "the owner column is visible");
     assert.match(await page.getByTestId("row-123").locator("td.col-owner").textContent(), /Other CRM/, "the owning app shows");
     for (const p of pages) {

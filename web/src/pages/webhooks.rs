@@ -170,11 +170,17 @@ pub fn WebhooksPage() -> impl IntoView {
     Effect::new(move |_| {
         let Some(id) = panel.highlight.get() else { return };
         visible.track();
-        if let Ok(Some(tr)) = document().query_selector(&format!("tr[data-testid=row-{id}]")) {
-            let _ = tr.class_list().add_1("highlight");
-            tr.scroll_into_view_with_bool(false);
-            panel.highlight.set(None);
-        }
+        // After the row list's own effect has built the rows.
+        set_timeout(
+            move || {
+                if let Ok(Some(tr)) = document().query_selector(&format!("tr[data-testid=row-{id}]")) {
+                    let _ = tr.class_list().add_1("highlight");
+                    tr.scroll_into_view_with_bool(false);
+                    panel.highlight.set(None);
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     });
     // A live list refreshes by itself every 30 s while the page is visible, unless paused; the
     // page says how old it is.
