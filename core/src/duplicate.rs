@@ -87,31 +87,20 @@ impl SubscriptionKey {
 /// assert_eq!(d.get(&3), None);
 /// assert_eq!(d.len(), 1);
 /// ```
-// Groups by a linear scan rather than a sorted map: lists hold at most a few thousand webhooks,
-// and a map or a sort keyed by `SubscriptionKey` cost the JS package ~3 KB brotli of generic code.
-#[inline(never)]
+// A sorted map of keys: O(n log n), so the panel's list of a thousand webhooks is not slowed by
+// it (a linear scan per row was).
 pub fn duplicates(items: impl IntoIterator<Item = (WebhookId, SubscriptionKey)>) -> BTreeMap<WebhookId, WebhookId> {
-    // (key, lowest id) per group, and each item's group.
-    let mut groups: Vec<(SubscriptionKey, WebhookId)> = Vec::new();
-    let mut members: Vec<(WebhookId, usize)> = Vec::new();
-    for (id, key) in items {
-        let g = match groups.iter().position(|(k, _)| *k == key) {
-            Some(g) => {
-                groups[g].1 = groups[g].1.min(id);
-                g
-            }
-            None => {
-                groups.push((key, id));
-                groups.len() - 1
-            }
-        };
-        members.push((id, g));
+    // The lowest id per key, then every other id of that key.
+    let all: Vec<(WebhookId, SubscriptionKey)> = items.into_iter().collect();
+    let mut lowest: BTreeMap<&SubscriptionKey, WebhookId> = BTreeMap::new();
+    for (id, key) in &all {
+        lowest.entry(key).and_modify(|low| *low = (*low).min(*id)).or_insert(*id);
     }
     let mut out = BTreeMap::new();
-    for (id, g) in members {
-        let original = groups[g].1;
-        if original != id {
-            out.insert(id, original);
+    for (id, key) in &all {
+        let original = lowest[key];
+        if original != *id {
+            out.insert(*id, original);
         }
     }
     out

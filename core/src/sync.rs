@@ -166,7 +166,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
             (kind, Some(id)) => {
                 plan.untouched.push(id);
                 let kind = kind.map(|k| k.as_str().to_string()).unwrap_or_else(|| "unknown".into());
-                push_step(&mut stays, PlanAction::Untouched, Some(id), None, sub_of(w), format!("{} {kind} webhook: not this app's (R5, R6)", if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }));
+                push_step(&mut stays, PlanAction::Untouched, Some(id), None, sub_of(w), format!("not this app's: type {kind} (R5, R6)"));
             }
             (_, None) => {}
         }

@@ -151,6 +151,7 @@ test("connected to a time-scaled emulator, times are on the emulator's clock (ne
     await page.getByTestId("conn-token").fill("app-token-admin");
     await page.getByTestId("conn-add").click();
     await page.locator(`tr[data-testid=row-${id}]`).waitFor();
+    await page.getByTestId("emulator-clock").waitFor();
     const last = await page.locator(`tr[data-testid=row-${id}] td.last`).innerText();
     assert.doesNotMatch(last, /^in /, `relative to the emulator's clock, not the browser's: ${last}`);
     assert.match(last, /ago|now/);

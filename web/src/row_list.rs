@@ -73,7 +73,8 @@ pub fn RowList(
     Effect::new(move |_| {
         let Some(tbody) = body.get() else { return };
         let now = panel.now();
-        let stamp = if panel.is_sandbox() { now } else { 0 };
+        // Live rows are redrawn once when an emulator's clock becomes known (their times move to it).
+        let stamp = if panel.is_sandbox() { now } else { i64::from(panel.is_emulator()) };
         let checked = selected.get_untracked();
         rows.with(|visible| all.with(|all| built.update_value(|b| reconcile(b, &tbody, visible, all, stamp, now, &checked))));
     });

@@ -356,8 +356,9 @@ impl Panel {
         panel.live.set(LiveState::Loading);
         leptos::task::spawn_local(async move {
             let active = untrack(|| panel.live_connection()).map(|c| c.id);
+            // Alongside the list, never before it: the list must not wait for the probe.
             if panel.server_clock.get_untracked().is_some() || panel.clock_probed.get_untracked() != active {
-                panel.read_server_clock().await;
+                leptos::task::spawn_local(async move { panel.read_server_clock().await });
             }
             let result = panel.call(Call::List).await;
             if let Some(conn) = untrack(|| panel.live_connection()) {
