@@ -15,11 +15,51 @@ use serde_json::Value;
 /// ```
 /// use pipedrive_webhooks::emulator_api::control_url;
 /// assert_eq!(control_url("http://127.0.0.1:8700/v1", "deliveries/3/redeliver").as_deref(), Some("http://127.0.0.1:8700/_emulator/deliveries/3/redeliver"));
+/// assert_eq!(control_url("http://127.0.0.1:8700/api/v1", "clock").as_deref(), Some("http://127.0.0.1:8700/_emulator/clock"));
 /// assert_eq!(control_url("https://acme.pipedrive.com/api/v1", "clock"), None);
 /// ```
 pub fn control_url(base_url: &str, path: &str) -> Option<String> {
-    let clock = crate::wire::emulator_clock_url(base_url)?;
-    Some(format!("{}{}", clock.strip_suffix("clock")?, path.trim_start_matches('/')))
+    let base = base_url.trim_end_matches('/');
+    let (_, rest) = base.split_once("://")?;
+    let host = rest.split('/').next()?.to_ascii_lowercase();
+    let host_only = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    if host_only == "pipedrive.com" || host_only.ends_with(".pipedrive.com") {
+        return None;
+    }
+    let root = base.strip_suffix("/api/v1").or_else(|| base.strip_suffix("/v1")).unwrap_or(base);
+    Some(format!("{root}/_emulator/{}", path.trim_start_matches('/')))
+}
+
+/// An emulator's clock (`GET /_emulator/clock`): its emulated now (epoch ms) and how much faster
+/// than real time it runs.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmulatorClock {
+    pub now: Millis,
+    pub time_scale: f64,
+}
+
+impl EmulatorClock {
+    /// Reads `GET /_emulator/clock`'s answer (`{"now": …, "timeScale": …}`); `None` for anything
+    /// else (a server that is not the emulator).
+    ///
+    /// ```
+    /// use pipedrive_webhooks::emulator_api::EmulatorClock;
+    /// let c = EmulatorClock::decode(br#"{"now": 1000, "timeScale": 60}"#).unwrap();
+    /// assert_eq!(c.now_after(500), 31_000);
+    /// assert!(EmulatorClock::decode(b"<html>").is_none());
+    /// ```
+    pub fn decode(body: &[u8]) -> Option<EmulatorClock> {
+        let v: Value = serde_json::from_slice(body).ok()?;
+        let now = v.get("now")?.as_i64()?;
+        let time_scale = v.get("timeScale")?.as_f64().filter(|s| s.is_finite() && *s > 0.0)?;
+        Some(EmulatorClock { now, time_scale })
+    }
+
+    /// The emulated time `real_elapsed_ms` after this reading.
+    pub fn now_after(&self, real_elapsed_ms: Millis) -> Millis {
+        self.now.saturating_add((real_elapsed_ms.max(0) as f64 * self.time_scale) as Millis)
+    }
 }
 
 /// One attempt (or an event not sent) in the emulator's delivery log.

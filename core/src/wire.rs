@@ -183,51 +183,6 @@ impl ApiConfig {
     }
 }
 
-/// Where a local emulator answers `GET /_emulator/clock`, for an API base URL that may be one
-/// (`http://127.0.0.1:8700/v1` → `http://127.0.0.1:8700/_emulator/clock`). `None` for Pipedrive's
-/// own hosts, which have no such route.
-///
-/// ```
-/// use pipedrive_webhooks::wire::emulator_clock_url;
-/// assert_eq!(emulator_clock_url("http://127.0.0.1:8700/api/v1").as_deref(), Some("http://127.0.0.1:8700/_emulator/clock"));
-/// assert_eq!(emulator_clock_url("https://acme.pipedrive.com/api/v1"), None);
-/// ```
-pub fn emulator_clock_url(base_url: &str) -> Option<String> {
-    let base = base_url.trim_end_matches('/');
-    let (scheme, rest) = base.split_once("://")?;
-    let host = rest.split('/').next()?.to_ascii_lowercase();
-    let host_only = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
-    if host_only == "pipedrive.com" || host_only.ends_with(".pipedrive.com") {
-        return None;
-    }
-    let root = base.strip_suffix("/api/v1").or_else(|| base.strip_suffix("/v1")).unwrap_or(base);
-    Some(format!("{}/_emulator/clock", if root.contains("://") { root.to_string() } else { format!("{scheme}://{root}") }))
-}
-
-/// An emulator's clock: its emulated now (epoch ms) and how much faster than real time it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EmulatorClock {
-    pub now: Millis,
-    pub time_scale: f64,
-}
-
-impl EmulatorClock {
-    /// Reads `GET /_emulator/clock`'s answer (`{"now": …, "timeScale": …}`); `None` for anything
-    /// else (a server that is not the emulator).
-    pub fn decode(body: &[u8]) -> Option<EmulatorClock> {
-        let v: Value = serde_json::from_slice(body).ok()?;
-        let now = v.get("now")?.as_i64()?;
-        let time_scale = v.get("timeScale")?.as_f64().filter(|s| s.is_finite() && *s > 0.0)?;
-        Some(EmulatorClock { now, time_scale })
-    }
-
-    /// The emulated time `real_elapsed_ms` after this reading.
-    pub fn now_after(&self, real_elapsed_ms: Millis) -> Millis {
-        self.now.saturating_add((real_elapsed_ms.max(0) as f64 * self.time_scale) as Millis)
-    }
-}
-
 /// A webhook as an API answered it: every field may be absent (domain reference, section 2).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoteWebhook {

@@ -18,10 +18,7 @@ fn rows(root: &Element) -> u32 {
 async fn the_deliveries_page_lists_attempts_and_redeliver_adds_a_fresh_chain() {
     let (root, _app) = mount_at("/sandbox");
     settle().await;
-    choose(&root, "trigger-action", "create");
-    choose(&root, "trigger-object", "deal");
-    click(&root, "trigger");
-    settle().await;
+    trigger_events(&root, "create", "deal", 1).await;
     drop(_app);
     let (root, _app) = remount_at("/deliveries");
     settle().await;

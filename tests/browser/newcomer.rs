@@ -221,10 +221,7 @@ async fn a_filter_with_no_match_says_so_and_clears() {
 async fn a_delivery_at_the_sandbox_clock_reads_now_not_in_0_s() {
     let (root, _app) = mount_at("/sandbox");
     settle().await;
-    choose(&root, "trigger-action", "create");
-    choose(&root, "trigger-object", "deal");
-    click(&root, "trigger");
-    settle().await;
+    trigger_events(&root, "create", "deal", 1).await;
     drop(_app);
     let (root, _app) = remount_at("/");
     settle().await;

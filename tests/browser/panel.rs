@@ -218,11 +218,7 @@ async fn r12_an_endpoint_past_ten_first_try_failures_shows_banned_until() {
     let (root, _app) = mount_at("/sandbox");
     settle().await;
     choose(&root, "behaviour-101", "error");
-    choose(&root, "trigger-action", "create");
-    choose(&root, "trigger-object", "deal");
-    type_into(&root, "trigger-count", "9");
-    click(&root, "trigger");
-    settle().await;
+    trigger_events(&root, "create", "deal", 9).await;
     assert!(text_of(&root, "trigger-result").starts_with("9 × create.deal"));
     drop(_app);
     let (root, _app) = remount_at("/");
@@ -231,11 +227,7 @@ async fn r12_an_endpoint_past_ten_first_try_failures_shows_banned_until() {
     drop(_app);
     let (root, _app) = remount_at("/sandbox");
     settle().await;
-    choose(&root, "trigger-action", "create");
-    choose(&root, "trigger-object", "deal");
-    type_into(&root, "trigger-count", "1");
-    click(&root, "trigger");
-    settle().await;
+    trigger_events(&root, "create", "deal", 1).await;
     let log = text_of(&root, "log");
     assert!(log.contains("banned until"), "the log shows the ban start");
     drop(_app);

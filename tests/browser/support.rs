@@ -131,3 +131,13 @@ pub fn remount_at(path: &str) -> (HtmlElement, impl Drop) {
     let guard = Mounted(Some(handle), root.clone());
     (root, guard)
 }
+
+/// Sends `count` events `action.object` from the Sandbox tools page (mounted at `root`), as a user
+/// would: the two selects, the count, Send.
+pub async fn trigger_events(root: &Element, action: &str, object: &str, count: u32) {
+    choose(root, "trigger-action", action);
+    choose(root, "trigger-object", object);
+    type_into(root, "trigger-count", &count.to_string());
+    click(root, "trigger");
+    settle().await;
+}

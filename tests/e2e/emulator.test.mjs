@@ -5,10 +5,9 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import fs from "node:fs";
 import os from "node:os";
-import { spawn } from "node:child_process";
 import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath, connectPanel } from "./support.mjs";
 
-const binary = path.join(repoRoot, "target/debug/pipedrive-webhooks-emulator");
+import { emulatorBinary as binary, startEmulatorBinary } from "../node/emulator-process.mjs";
 
 /** Starts the emulator on a free port with `seed`; resolves to its base URL. */
 function startEmulator(seed) {
@@ -16,15 +15,7 @@ function startEmulator(seed) {
   const seedFile = path.join(dir, "seed.json");
   fs.writeFileSync(seedFile, JSON.stringify(seed));
   // The panel is served on a random port: the emulator refuses browser origins it was not told of.
-  const child = spawn(binary, ["--port", "0", "--seed", seedFile, "--allow-origin", panel.url], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
-    child.stdout.on("data", (d) => {
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(d.toString());
-      if (m) resolve({ url: m[1], stop: () => child.kill() });
-    });
-  });
+  return startEmulatorBinary(["--seed", seedFile, "--allow-origin", panel.url]);
 }
 
 const seed = (policy) => ({

@@ -7,10 +7,9 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import fs from "node:fs";
 import http from "node:http";
-import { spawn } from "node:child_process";
 import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath, connectPanel } from "./support.mjs";
 
-const binary = path.join(repoRoot, "target/debug/pipedrive-webhooks-emulator");
+import { emulatorBinary as binary, startEmulatorBinary } from "../node/emulator-process.mjs";
 let panel, browser, receiver, receiverUrl, emulator;
 
 before(async () => {
@@ -21,18 +20,10 @@ before(async () => {
   receiver = http.createServer((req, res) => { req.resume(); req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}")); });
   await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
   receiverUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
-  const child = spawn(binary, ["--port", "0", "--allow-origin", panel.url], { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.stdout.on("data", (d) => {
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(d.toString());
-      if (m) resolve(m[1]);
-    });
-  });
-  emulator = { url, child };
+  emulator = await startEmulatorBinary(["--allow-origin", panel.url]);
 });
 after(async () => {
-  emulator?.child.kill();
+  emulator?.stop();
   receiver?.close();
   await browser?.close();
   await panel?.close();

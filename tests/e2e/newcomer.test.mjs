@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import fs from "node:fs";
 import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath } from "./support.mjs";
+import { startEmulatorBinary } from "../node/emulator-process.mjs";
 
 const axeSource = fs.readFileSync(path.join(repoRoot, "node_modules/axe-core/axe.min.js"), "utf8");
 let panel, browser;
@@ -119,20 +120,12 @@ test("an axe-core scan of every page finds no serious or critical violation", as
 });
 
 test("connected to a time-scaled emulator, times are on the emulator's clock (never 'in 38 min')", async () => {
-  const { spawn } = await import("node:child_process");
   const http = await import("node:http");
-  const binary = path.join(repoRoot, "target/debug/pipedrive-webhooks-emulator");
   const receiver = http.createServer((req, res) => { req.resume(); req.on("end", () => res.writeHead(200).end()); });
   await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
-  const child = spawn(binary, ["--port", "0", "--time-scale", "3600", "--allow-origin", panel.url], { stdio: ["ignore", "pipe", "inherit"] });
+  const emulator = await startEmulatorBinary(["--time-scale", "3600", "--allow-origin", panel.url]);
+  const base = emulator.url;
   try {
-    const base = await new Promise((resolve, reject) => {
-      child.on("error", reject);
-      child.stdout.on("data", (d) => {
-        const m = /on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(d.toString());
-        if (m) resolve(m[1]);
-      });
-    });
     const json = { "content-type": "application/json" };
     const made = await fetch(`${base}/v1/webhooks`, { method: "POST", headers: { ...json, authorization: "Bearer app-token-admin" },
       body: JSON.stringify({ subscription_url: `http://127.0.0.1:${receiver.address().port}/hook`, event_action: "*", event_object: "deal", name: "scaled", version: "2.0" }) });
@@ -159,7 +152,7 @@ test("connected to a time-scaled emulator, times are on the emulator's clock (ne
     assert.match(await page.getByTestId("list-age").innerText(), /Updated (now|\d+ s ago)/);
     assert.deepEqual(errors, []);
   } finally {
-    child.kill();
+    emulator.stop();
     receiver.close();
   }
 });

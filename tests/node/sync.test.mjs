@@ -3,37 +3,29 @@
 // (429s, a daily budget, 5xx). Requests are counted where they arrive or where they leave.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startFakePipedrive } from "./fake-pipedrive.mjs";
+import { emulatorBinary, startEmulatorBinary } from "./emulator-process.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const pkgDir = path.join(root, "target/npm/pipedrive-webhooks");
 const pw = createRequire(import.meta.url)(pkgDir);
 const cli = path.join(pkgDir, "bin/pipedrive-webhooks.mjs");
-const emulatorBinary = path.join(root, "target/debug/pipedrive-webhooks-emulator");
 
 const hook = (n, extra = {}) => ({ subscription_url: `https://hooks.example.com/${n}`, event_action: "change", event_object: "deal", name: `hook ${n}`, version: "2.0", ...extra });
 
 let emulator;
 before(async () => {
   assert.ok(fs.existsSync(emulatorBinary), `${emulatorBinary} is built by the native suite`);
-  const child = spawn(emulatorBinary, ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.stdout.on("data", (d) => {
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(d.toString());
-      if (m) resolve(m[1]);
-    });
-  });
-  emulator = { url, child };
+  emulator = await startEmulatorBinary();
 });
-after(() => emulator?.child.kill());
+after(() => emulator?.stop());
 
 /** A fetch that counts what it sends, by method. */
 function counting() {

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::rate_limit::{after_rate_limit, AfterRateLimit, RateLimitScope, RetryBudget};
 use pipedrive_webhooks::time::{seconds_text, wait_text};
-use pipedrive_webhooks::wire::{emulator_clock_url, ApiConfig, Auth, EmulatorClock, RateLimit, RemoteWebhook};
+use pipedrive_webhooks::emulator_api::{control_url, EmulatorClock};
+use pipedrive_webhooks::wire::{ApiConfig, Auth, RateLimit, RemoteWebhook};
 use pipedrive_webhooks::json_read::{Fields, ReadError, ReadJson};
 use pipedrive_webhooks::{ApiError, Caller, Millis, NewWebhook, Policy, Quota, UserId, WebhookId, WebhookType};
 use serde::Serialize;
@@ -116,13 +117,13 @@ pub enum ConnStatus {
 }
 
 impl ConnStatus {
-    pub fn of(result: &Result<(), LiveError>) -> ConnStatus {
-        match result {
-            Ok(()) => ConnStatus::Ok,
-            Err(LiveError::Api(ApiError::Unauthorized) | LiveError::MissingToken) => ConnStatus::Unauthorized,
-            Err(LiveError::Network(_)) => ConnStatus::Unreachable,
-            Err(LiveError::Api(e)) => ConnStatus::Error(e.status()),
-            Err(LiveError::NotInstalled(_)) => ConnStatus::Unauthorized,
+    /// From a call's error, or its absence.
+    pub fn of(error: Option<&LiveError>) -> ConnStatus {
+        match error {
+            None => ConnStatus::Ok,
+            Some(LiveError::Api(ApiError::Unauthorized) | LiveError::MissingToken | LiveError::NotInstalled(_)) => ConnStatus::Unauthorized,
+            Some(LiveError::Network(_)) => ConnStatus::Unreachable,
+            Some(LiveError::Api(e)) => ConnStatus::Error(e.status()),
         }
     }
 
@@ -362,7 +363,7 @@ impl Panel {
             }
             let result = panel.call(Call::List).await;
             if let Some(conn) = untrack(|| panel.live_connection()) {
-                let status = ConnStatus::of(&result.as_ref().map(|_| ()).map_err(Clone::clone));
+                let status = ConnStatus::of(result.as_ref().err());
                 panel.conn_status.update(|m| {
                     m.insert(conn.id, status);
                 });
@@ -384,7 +385,7 @@ impl Panel {
     /// Reads an emulator's clock (`GET /_emulator/clock`, no token) so times are judged on it; a
     /// server without that route (Pipedrive) keeps the browser's clock.
     async fn read_server_clock(&self) {
-        let Some(url) = untrack(|| self.live_connection()).and_then(|c| emulator_clock_url(&c.base_url)) else {
+        let Some(url) = untrack(|| self.live_connection()).and_then(|c| control_url(&c.base_url, "clock")) else {
             self.server_clock.set(None);
             return;
         };
