@@ -365,3 +365,47 @@ async fn column_headers_sort_the_rows_and_say_which_column_orders_them() {
     assert_eq!(header("last"), "descending");
     wait_until("the sort in the URL", || location().contains("sort=last")).await;
 }
+
+fn current_nav_links(root: &Element) -> Vec<String> {
+    let links = root.query_selector_all("nav.sidenav a[aria-current=\"page\"]").unwrap();
+    (0..links.length()).map(|i| links.item(i).unwrap().text_content().unwrap_or_default()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn links_back_and_forward_move_between_pages_without_a_reload() {
+    let (root, _app) = mount_at("/");
+    settle().await;
+    assert_eq!(current_nav_links(&root), ["Webhooks"]);
+    // A side-nav link: the address, the page and the current link all change.
+    click_link(&root, "Sync");
+    settle().await;
+    assert_eq!(location(), "/sync");
+    assert!(find(&root, "sync-desired").is_some(), "the Sync page shows");
+    assert!(find(&root, "row-101").is_none(), "the list is gone");
+    assert_eq!(current_nav_links(&root), ["Sync"]);
+    // Back: the list again, from the browser's history (popstate).
+    web_sys::window().unwrap().history().unwrap().back().unwrap();
+    wait_until("Back shows the list", || find(&root, "row-101").is_some()).await;
+    assert_eq!(location(), "/");
+    assert_eq!(current_nav_links(&root), ["Webhooks"]);
+    // A plain link inside a row (not a component) navigates too, to that webhook's page.
+    root.query_selector("tr[data-testid=\"row-102\"] a[href=\"/webhooks/102\"]").unwrap().expect("the row links its page").unchecked_into::<web_sys::HtmlElement>().click();
+    settle().await;
+    assert_eq!(location(), "/webhooks/102");
+    assert_eq!(text_of(&root, "password"), "••••••");
+    assert!(current_nav_links(&root).is_empty(), "no side-nav link names a detail page");
+}
+
+#[wasm_bindgen_test]
+async fn unknown_paths_and_ids_say_not_found() {
+    let (root, _app) = mount_at("/webhooks/abc");
+    settle().await;
+    assert!(find(&root, "not-found").is_some(), "a non-numeric id is a webhook not found");
+    drop(_app);
+    let (root, _app) = mount_at("/no-such-page");
+    settle().await;
+    assert_eq!(root.query_selector("main h1").unwrap().expect("a heading").text_content().unwrap(), "Not found");
+    click_link(&root, "Back to webhooks");
+    settle().await;
+    assert!(find(&root, "row-101").is_some(), "the link leads back to the list");
+}

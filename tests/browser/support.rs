@@ -121,9 +121,8 @@ pub fn mount_at(path: &str) -> (HtmlElement, impl Drop) {
     remount_at(path)
 }
 
-/// Mounts the panel again at `path`, keeping what it stored (as a reload would). Tests move between
-/// pages this way rather than by clicking links: every earlier test's router still listens for link
-/// clicks on the window (unmounting does not remove that listener), which a single real page never has.
+/// Mounts the panel again at `path`, keeping what it stored (as a reload would). Links work too
+/// (the panel's listeners end with it), but a remount is the shortest way to a page's first state.
 pub fn remount_at(path: &str) -> (HtmlElement, impl Drop) {
     web_sys::window().unwrap().history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(path)).unwrap();
     let root = fresh_root();

@@ -50,8 +50,9 @@ test("connect, list, create and delete against a live API; tokens only in header
     await page.getByTestId("input-name").fill("From the panel");
     await page.getByTestId("input-subscription_url").fill("https://hooks.example.com/panel");
     await page.getByTestId("submit").click();
-    await page.locator("tr[data-testid=row-3]").waitFor();
-    assert.match(await page.getByTestId("row-3").innerText(), /From the panel/);
+    // Rows have `content-visibility: auto`: a row inserted this frame has no rendered text (innerText
+    // "") until the browser's next frame decides it is on screen. So wait for the text itself.
+    await page.waitForFunction(() => /From the panel/.test(document.querySelector("tr[data-testid=row-3]")?.innerText ?? ""));
     const post = api.requests.find((r) => r.method === "POST");
     assert.equal(post.headers.authorization, "Bearer APP-9-1");
 

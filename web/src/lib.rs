@@ -4,6 +4,7 @@ mod components;
 mod export;
 mod format;
 mod live;
+mod nav;
 mod pages;
 mod row_html;
 mod row_list;
@@ -12,9 +13,7 @@ mod rules_summary;
 mod state;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::hooks::use_navigate;
-use leptos_router::path;
+use nav::{Nav, Page};
 use pages::{connections::ConnectionsPage, detail::DetailPage, new_webhook::NewWebhookPage, rules::RulesPage, sandbox_tools::{SandboxClock, SandboxToolsPage}, simulator::SimulatorPage, sync::SyncPage, webhooks::WebhooksPage};
 use state::{Active, Panel};
 
@@ -26,18 +25,17 @@ pub use rules_summary::RulesSummary;
 pub fn App() -> impl IntoView {
     let panel = Panel::load();
     provide_context(panel);
-    view! {
-        <Router>
-            <Shell/>
-        </Router>
-    }
+    Nav::provide();
+    view! { <Shell/> }
 }
 
 /// Top bar, navigation and the routed page.
 #[component]
 fn Shell() -> impl IntoView {
     let panel = expect_context::<Panel>();
-    let navigate = use_navigate();
+    let nav = expect_context::<Nav>();
+    // Only a change of page redraws it: a new query or the same path again keeps the page's state.
+    let page = Memo::new(move |_| nav.page());
     // Keyboard: `/` focuses search, `n` opens New webhook (not while typing in a field).
     let keys = window_event_listener(leptos::ev::keydown, move |e| {
         let typing = e
@@ -55,7 +53,7 @@ fn Shell() -> impl IntoView {
                     let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
                 }
             }
-            "n" => navigate("/webhooks/new", Default::default()),
+            "n" => nav.go("/webhooks/new"),
             _ => {}
         }
     });
@@ -66,7 +64,7 @@ fn Shell() -> impl IntoView {
         Some(c) => format!("{} · live", c.label),
     };
     view! {
-        // The router would treat `#main` as a navigation: move focus to the content ourselves.
+        // Focus moves to the content itself: a `#main` fragment alone would leave it on the link.
         <a class="skip-link" href="#main" data-testid="skip-link" on:click=move |ev| {
             ev.prevent_default();
             if let Some(main) = document().get_element_by_id("main") {
@@ -123,30 +121,31 @@ fn Shell() -> impl IntoView {
         })}
         <div class="layout">
             <nav class="sidenav" aria-label="Main">
-                <A href="/" exact=true>"Webhooks"</A>
-                <A href="/webhooks/new">"New webhook"</A>
-                <A href="/sync">"Sync"</A>
-                <A href="/simulator">"Simulator"</A>
-                {move || (panel.is_sandbox() || panel.is_emulator()).then(|| view! { <A href="/deliveries">"Deliveries"</A> })}
-                {move || panel.is_emulator().then(|| view! { <A href="/check">"Check receiver"</A> })}
-                {move || panel.is_sandbox().then(|| view! { <A href="/sandbox">"Sandbox tools"</A> })}
-                <A href="/connections">"Connections"</A>
-                <A href="/rules">"Rules"</A>
+                <a href="/" aria-current=move || nav.current("/")>"Webhooks"</a>
+                <a href="/webhooks/new" aria-current=move || nav.current("/webhooks/new")>"New webhook"</a>
+                <a href="/sync" aria-current=move || nav.current("/sync")>"Sync"</a>
+                <a href="/simulator" aria-current=move || nav.current("/simulator")>"Simulator"</a>
+                {move || (panel.is_sandbox() || panel.is_emulator()).then(|| view! { <a href="/deliveries" aria-current=move || nav.current("/deliveries")>"Deliveries"</a> })}
+                {move || panel.is_emulator().then(|| view! { <a href="/check" aria-current=move || nav.current("/check")>"Check receiver"</a> })}
+                {move || panel.is_sandbox().then(|| view! { <a href="/sandbox" aria-current=move || nav.current("/sandbox")>"Sandbox tools"</a> })}
+                <a href="/connections" aria-current=move || nav.current("/connections")>"Connections"</a>
+                <a href="/rules" aria-current=move || nav.current("/rules")>"Rules"</a>
             </nav>
             <main class="content" id="main" tabindex="-1">
                 <components::Toast/>
-                <Routes fallback=|| view! { <h1>"Not found"</h1><p><A href="/">"Back to webhooks"</A></p> }>
-                    <Route path=path!("/") view=WebhooksPage/>
-                    <Route path=path!("/webhooks/new") view=NewWebhookPage/>
-                    <Route path=path!("/webhooks/:id") view=DetailPage/>
-                    <Route path=path!("/sync") view=SyncPage/>
-                    <Route path=path!("/simulator") view=SimulatorPage/>
-                    <Route path=path!("/sandbox") view=SandboxToolsPage/>
-                    <Route path=path!("/connections") view=ConnectionsPage/>
-                    <Route path=path!("/rules") view=RulesPage/>
-                    <Route path=path!("/deliveries") view=pages::deliveries::DeliveriesPage/>
-                    <Route path=path!("/check") view=pages::check::CheckPage/>
-                </Routes>
+                {move || match page.get() {
+                    Page::Webhooks => view! { <WebhooksPage/> }.into_any(),
+                    Page::NewWebhook => view! { <NewWebhookPage/> }.into_any(),
+                    Page::Detail(id) => view! { <DetailPage id/> }.into_any(),
+                    Page::Sync => view! { <SyncPage/> }.into_any(),
+                    Page::Simulator => view! { <SimulatorPage/> }.into_any(),
+                    Page::Sandbox => view! { <SandboxToolsPage/> }.into_any(),
+                    Page::Connections => view! { <ConnectionsPage/> }.into_any(),
+                    Page::Rules => view! { <RulesPage/> }.into_any(),
+                    Page::Deliveries => view! { <pages::deliveries::DeliveriesPage/> }.into_any(),
+                    Page::Check => view! { <pages::check::CheckPage/> }.into_any(),
+                    Page::NotFound => view! { <h1>"Not found"</h1><p><a href="/">"Back to webhooks"</a></p> }.into_any(),
+                }}
             </main>
         </div>
     }

@@ -15,7 +15,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     let remember = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let navigate = leptos_router::hooks::use_navigate();
+    let nav = expect_context::<crate::nav::Nav>();
     let import_status = RwSignal::new(None::<Result<String, String>>);
 
     // Import merges: new ids, exact duplicates (label and base URL) skipped, and no token: the
@@ -65,14 +65,13 @@ pub fn ConnectionsPage() -> impl IntoView {
         let name = if label.get().trim().is_empty() { base.clone() } else { label.get().trim().to_string() };
         // Saved only once the API answered: a failed connect says why and keeps the form.
         busy.set(true);
-        let navigate = navigate.clone();
         let (oauth, secret, remember) = (oauth.get(), token.get().trim().to_string(), remember.get());
         leptos::task::spawn_local(async move {
             match panel.connect(name.clone(), base, oauth, secret, remember).await {
                 Ok(()) => {
                     token.set(String::new());
                     panel.notify(format!("Connected to {name}"));
-                    navigate("/", Default::default());
+                    nav.go("/");
                 }
                 Err(e) => error.set(Some(format!("Not connected, nothing saved: {} {}", e.message(), e.hint_for(crate::live::Doing::List)))),
             }

@@ -4,8 +4,7 @@ use crate::components::{ConfirmDialog, HealthBadge, RuleText, TypeBadge};
 use crate::format::{absolute, relative};
 use crate::state::Panel;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use crate::nav::Nav;
 use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::sandbox::LogResult;
 use pipedrive_webhooks::Rule;
@@ -17,19 +16,18 @@ fn copy(panel: Panel, what: &'static str, text: String) {
     }
 }
 
+/// `/webhooks/:id`; `id` is `None` when the path's id is not a number (shown as not found).
 #[component]
-pub fn DetailPage() -> impl IntoView {
+pub fn DetailPage(id: Option<u64>) -> impl IntoView {
     let panel = expect_context::<Panel>();
-    let params = use_params_map();
-    let navigate = use_navigate();
-    let id = move || params.with(|p| p.get("id").and_then(|s| s.parse::<u64>().ok()));
-    let row = Memo::new(move |_| id().and_then(|id| panel.rows().into_iter().find(|r| r.id == id)));
+    let nav = expect_context::<Nav>();
+    let row = Memo::new(move |_| id.and_then(|id| panel.rows().into_iter().find(|r| r.id == id)));
     let reveal = RwSignal::new(false);
     let confirm = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
     view! {
-        <p><A href="/">"← Webhooks"</A></p>
+        <p><a href="/">"← Webhooks"</a></p>
         {move || match row.get() {
             None => view! {
                 <div class="empty" data-testid="not-found">
@@ -61,7 +59,6 @@ pub fn DetailPage() -> impl IntoView {
                     Err(reason) => view! { <p class="lock-reason" data-testid="detail-lock"><crate::components::LockIcon/>" "<RuleText text=reason.explain()/></p> }.into_any(),
                 };
                 let name = r.name.clone();
-                let navigate = navigate.clone();
                 view! {
                     <h1 data-testid="detail-name">{r.name.clone()}</h1>
                     <div class="detail">
@@ -107,7 +104,7 @@ pub fn DetailPage() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                             <div class="actions">
-                                <A href=format!("/simulator?webhook={id}")>"Simulate this webhook"</A>
+                                <a href=format!("/simulator?webhook={id}")>"Simulate this webhook"</a>
                                 {delete_btn}
                             </div>
                             {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="detail-error"><RuleText text=e/></p> })}
@@ -128,17 +125,15 @@ pub fn DetailPage() -> impl IntoView {
                         </table>
                     })}
                     {move || confirm.get().then(|| {
-                        let navigate = navigate.clone();
-                        view! {
+                                view! {
                         <ConfirmDialog title="Delete this webhook?" items=vec![format!("{name} (#{id})")] confirm_label="Delete"
                             on_confirm=move || {
                                 confirm.set(false);
-                                let navigate = navigate.clone();
-                                leptos::task::spawn_local(async move {
+                                                leptos::task::spawn_local(async move {
                                     match panel.delete(id).await {
                                         Ok(()) => {
                                             panel.notify(format!("Deleted webhook #{id}"));
-                                            navigate("/", Default::default())
+                                            nav.go("/")
                                         }
                                         Err(e) => error.set(Some(format!("{} {}", e.message(), e.hint_for(crate::live::Doing::Delete)))),
                                     }

@@ -4,8 +4,7 @@ use crate::components::{ConfirmDialog, QuotaMeter, RuleText};
 use crate::live::{Doing, LiveError};
 use crate::state::Panel;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use crate::nav::Nav;
 use pipedrive_webhooks::duplicate::SubscriptionKey;
 use pipedrive_webhooks::event::{known_objects, version_with_object};
 use pipedrive_webhooks::{validate, ApiError, EventAction, NewWebhook, PayloadVersion};
@@ -14,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[component]
 pub fn NewWebhookPage() -> impl IntoView {
     let panel = expect_context::<Panel>();
-    let navigate = use_navigate();
+    let nav = expect_context::<Nav>();
     let name = RwSignal::new(String::new());
     let url = RwSignal::new(String::new());
     let version = RwSignal::new("2.0".to_string());
@@ -101,14 +100,13 @@ pub fn NewWebhookPage() -> impl IntoView {
 
     let send = move || {
         busy.set(true);
-        let navigate = navigate.clone();
         let input = input.get_untracked();
         leptos::task::spawn_local(async move {
             match panel.create(input).await {
                 Ok(id) => {
                     panel.notify(id.map(|id| format!("Created webhook #{id}")).unwrap_or_else(|| "Created the webhook".into()));
                     panel.highlight.set(id);
-                    navigate("/", Default::default());
+                    nav.go("/");
                 }
                 Err(e) => {
                     // Keep every input; put field errors beside their fields.
@@ -166,7 +164,7 @@ pub fn NewWebhookPage() -> impl IntoView {
         {move || at_limit().then(|| view! {
             <p class="error-banner limit-reason" role="alert" data-testid="limit-reason">
                 {quota().map(|q| view! { <RuleText text=format!("{} of {} webhooks used: Pipedrive refuses the next one with 422 (R2). ", q.used, q.limit)/> })}
-                <A href="/">"Delete one on the webhooks list"</A>" first."
+                <a href="/">"Delete one on the webhooks list"</a>" first."
             </p>
         })}
         <form class="form" on:submit=submit novalidate data-testid="new-form">
@@ -231,7 +229,7 @@ pub fn NewWebhookPage() -> impl IntoView {
             {move || duplicate().map(|d| view! {
                 <p class="warning" data-testid="duplicate-warning">
                     "A webhook with this URL, event, version and user already exists: "
-                    <A href=format!("/webhooks/{}", d.id)>{format!("{} (#{})", d.name, d.id)}</A>
+                    <a href=format!("/webhooks/{}", d.id)>{format!("{} (#{})", d.name, d.id)}</a>
                     ". Pipedrive has no idempotency key, so a second one would deliver every event twice."
                 </p>
             })}

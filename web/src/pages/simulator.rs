@@ -5,7 +5,6 @@ use crate::format::{absolute, axis_label, span, tenths};
 use crate::rules_summary::RulesSummary;
 use crate::state::Panel;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use pipedrive_webhooks::chart::{chart, ticks, Chart};
 use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::simulator::{simulate, Endpoint, Scenario, SimWebhook, Summary, Traffic};
@@ -98,9 +97,8 @@ fn preset_for(panel: &Panel, id: u64) -> Option<(String, u32)> {
 #[component]
 pub fn SimulatorPage() -> impl IntoView {
     let panel = expect_context::<Panel>();
-    let query = use_query_map();
-    let mut initial = WhatIf::from_query(|k| query.with_untracked(|q| q.get(k)));
-    let webhook = query.with_untracked(|q| q.get("webhook")).and_then(|v| v.parse::<u64>().ok());
+    let mut initial = WhatIf::from_query(crate::nav::query);
+    let webhook = crate::nav::query("webhook").and_then(|v| v.parse::<u64>().ok());
     // Read once when the page opens (untracked): the form then belongs to the user.
     if let Some((preset, pct)) = webhook.and_then(|id| untrack(|| preset_for(&panel, id))) {
         initial.preset = preset;
@@ -108,8 +106,7 @@ pub fn SimulatorPage() -> impl IntoView {
     }
     let what = RwSignal::new(initial);
     // The scenario lives in the URL so it can be shared and reloaded.
-    // Not on the first run: the router may not have pushed this page's entry yet, and writing then
-    // would rewrite the previous page's entry (breaking Back).
+    // Not on the first run: the URL already holds the scenario the page opened with.
     Effect::new(move |first: Option<()>| {
         let q = what.with(WhatIf::to_query);
         if first.is_none() {

@@ -7,8 +7,6 @@ use crate::rows::{needle, Row, SharedRow};
 use crate::live::LiveError;
 use crate::state::{LiveState, Panel};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use pipedrive_webhooks::WebhookType;
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -59,18 +57,16 @@ const URL_WRITE_DELAY_MS: u64 = 250;
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let panel = expect_context::<Panel>();
-    let query = use_query_map();
-    let q = |k: &str| query.with_untracked(|m| m.get(k).unwrap_or_default());
+    let q = |k: &str| crate::nav::query(k).unwrap_or_default();
     let type_filter = RwSignal::new(q("type"));
     let health_filter = RwSignal::new(q("health"));
     let text = RwSignal::new(q("q"));
     let sort = RwSignal::new(if q("sort").is_empty() { "id".to_string() } else { q("sort") });
     // Filters live in the URL, so a filtered view can be shared and survives reloads. Written with
-    // `history.replaceState` rather than a router navigation (the page reads them only on mount), and
+    // `history.replaceState` rather than a navigation (the page reads them only on mount), and
     // once typing pauses: Chromium spends ~10 ms per `replaceState`, most of a keystroke's budget.
-    // Not on the first run (the URL already holds them, and the router may not have pushed this
-    // page's entry yet: writing then would rewrite the previous page's entry), nor after the page is
-    // left (the pending write would land on the next page's entry).
+    // Not on the first run (the URL already holds them), nor after the page is left (the pending
+    // write would land on the next page's entry).
     let pending_url = StoredValue::new_local(None::<TimeoutHandle>);
     on_cleanup(move || {
         if let Some(h) = pending_url.try_get_value().flatten() {
@@ -309,13 +305,13 @@ pub fn WebhooksPage() -> impl IntoView {
                     <strong>{e.message()}</strong>
                     <p>{e.hint()}</p>
                     <button class="btn" on:click=move |_| panel.refresh() data-testid="retry">"Retry"</button>
-                    <A href="/connections">"Connections"</A>
+                    <a href="/connections">"Connections"</a>
                 </div>
             }.into_any(),
             Shown::Empty => view! {
                 <div class="empty" data-testid="empty">
                     <p>"No webhooks here yet. A webhook tells Pipedrive to POST an event (say, a deal changing) to your URL."</p>
-                    <A href="/webhooks/new">"Create a webhook"</A>
+                    <a href="/webhooks/new">"Create a webhook"</a>
                 </div>
             }.into_any(),
             Shown::Table => view! {
