@@ -399,8 +399,23 @@ impl Panel {
         !self.is_sandbox() && self.server_clock.with(Option::is_some)
     }
 
-    /// Creates a webhook on the active connection; returns its id.
+    /// Creates a webhook on the active connection and reloads the list; returns its id.
     pub async fn create(&self, input: NewWebhook) -> Result<Option<WebhookId>, LiveError> {
+        let out = self.create_unlisted(input).await?;
+        self.refresh();
+        Ok(out)
+    }
+
+    /// Deletes webhook `id` on the active connection and reloads the list.
+    pub async fn delete(&self, id: WebhookId) -> Result<(), LiveError> {
+        self.delete_unlisted(id).await?;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Creates without reloading the list: a batch (Sync) reloads once at its end, not once per
+    /// call (each reload is a request against the rate limit).
+    pub async fn create_unlisted(&self, input: NewWebhook) -> Result<Option<WebhookId>, LiveError> {
         // Actions run in spawned tasks, where nothing tracks reads: read untracked.
         if untrack(|| self.is_sandbox()) {
             let user = self.acting_user.get_untracked();
@@ -413,15 +428,14 @@ impl Panel {
             return result;
         }
         let out = self.call(Call::Create(input)).await?;
-        self.refresh();
         Ok(match out {
             Outcome::Created(w) => w.id,
             _ => None,
         })
     }
 
-    /// Deletes webhook `id` on the active connection.
-    pub async fn delete(&self, id: WebhookId) -> Result<(), LiveError> {
+    /// Deletes without reloading the list (see `create_unlisted`).
+    pub async fn delete_unlisted(&self, id: WebhookId) -> Result<(), LiveError> {
         if untrack(|| self.is_sandbox()) {
             let user = self.acting_user.get_untracked();
             if let Some(why) = self.sandbox.with_untracked(|s| s.not_installed(user)) {
@@ -432,9 +446,7 @@ impl Panel {
             self.sandbox.update(|s| result = s.account.delete(&caller, id, s.clock).map(|_| ()).map_err(LiveError::Api));
             return result;
         }
-        self.call(Call::Delete(id)).await?;
-        self.refresh();
-        Ok(())
+        self.call(Call::Delete(id)).await.map(|_| ())
     }
 
     /// Saves a connection and its token (session-only unless `remember`), and switches to it.

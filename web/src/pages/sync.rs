@@ -300,8 +300,8 @@ pub fn SyncPage() -> impl IntoView {
                     break;
                 }
                 let result = match (step.action, step.id, input) {
-                    (PlanAction::Delete, Some(id), _) => panel.delete(id).await.map_err(|e| e.message()).inspect(|_| deleted += 1),
-                    (PlanAction::Create, _, Some(w)) => panel.create(w).await.map(|_| ()).map_err(|e| format!("{} {}", e.message(), e.hint_for(Doing::Create))).inspect(|_| created += 1),
+                    (PlanAction::Delete, Some(id), _) => panel.delete_unlisted(id).await.map_err(|e| e.message()).inspect(|_| deleted += 1),
+                    (PlanAction::Create, _, Some(w)) => panel.create_unlisted(w).await.map(|_| ()).map_err(|e| format!("{} {}", e.message(), e.hint_for(Doing::Create))).inspect(|_| created += 1),
                     _ => Err("nothing to send for this step".into()),
                 };
                 if result.is_err() {
@@ -321,6 +321,8 @@ pub fn SyncPage() -> impl IntoView {
                     r.running = false;
                 }
             });
+            // One reload for the whole run (the sandbox is always current).
+            panel.refresh();
             panel.notify(format!("Sync applied: {deleted} deleted, {created} created{}", if failed > 0 { format!(", {failed} failed") } else { String::new() }));
         });
     };

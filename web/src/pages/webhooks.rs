@@ -149,13 +149,15 @@ pub fn WebhooksPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let mut failed = Vec::new();
             let mut deleted = 0;
+            // One list reload after the batch, not one per delete (each is a request against the rate limit).
             for (id, name) in items {
-                match panel.delete(id).await {
+                match panel.delete_unlisted(id).await {
                     Ok(()) => deleted += 1,
                     Err(e) => failed.push(format!("{name}: {} {}", e.message(), e.hint_for(crate::live::Doing::Delete))),
                 }
             }
             selected.set(BTreeSet::new());
+            panel.refresh();
             if deleted > 0 {
                 panel.notify(if deleted == 1 { "Deleted 1 webhook".into() } else { format!("Deleted {deleted} webhooks") });
             }
