@@ -186,3 +186,31 @@ test("Sync on a live connection: the plan, one request per step, one list reload
     await api.close();
   }
 });
+
+test("a connection without its token (forgotten or imported) takes a new one in place: Enter token, no twin", async () => {
+  const api = await company();
+  const { page, errors } = await pageWithErrorLog(browser);
+  try {
+    await connect(page, api.url, "APP-9-1");
+    await page.getByTestId("webhooks-table").waitFor();
+    await page.getByRole("link", { name: "Connections" }).click();
+    await page.getByTestId("forget-1").click();
+    assert.equal((await page.getByTestId("status-1").innerText()).trim(), "no token: reconnect");
+    await page.getByTestId("reconnect-1").click();
+    // The form holds the connection; the token field has the focus.
+    assert.equal(await page.getByTestId("conn-label").inputValue(), "Local");
+    assert.equal(await page.getByTestId("conn-address").inputValue(), `${api.url}/api/v1`);
+    assert.ok(await page.getByTestId("conn-oauth").isChecked());
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "conn-token");
+    await page.keyboard.type("APP-9-1");
+    await page.getByTestId("conn-add").click();
+    await page.getByTestId("webhooks-table").waitFor();
+    await page.getByRole("link", { name: "Connections" }).click();
+    assert.equal(await page.locator("li[data-testid^=connection-]").count(), 1, "the same connection, not a twin");
+    assert.equal(await page.getByTestId("reconnect-1").count(), 0, "it has its token again");
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  } finally {
+    await page.context().close();
+    await api.close();
+  }
+});

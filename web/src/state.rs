@@ -470,16 +470,24 @@ impl Panel {
         Ok(())
     }
 
-    /// Saves a connection and its token (session-only unless `remember`); returns its id.
+    /// Saves a connection and its token (session-only unless `remember`); returns its id. A saved
+    /// connection with the same name and base URL (imported, or its token forgotten) takes the new
+    /// token instead of getting a twin.
     pub fn add_connection(&self, label: String, base_url: String, oauth: bool, token: String, remember: bool) -> u32 {
-        let id = self.connections.with_untracked(|cs| cs.iter().map(|c| c.id).max().unwrap_or(0) + 1);
+        let existing = self.connections.with_untracked(|cs| cs.iter().find(|c| c.label == label && c.base_url == base_url).map(|c| c.id));
+        let id = existing.unwrap_or_else(|| self.connections.with_untracked(|cs| cs.iter().map(|c| c.id).max().unwrap_or(0) + 1));
+        // The old token may sit in the other storage: one token per connection.
+        self.forget_token(id);
         let key = token_key(id);
         if remember {
             let _ = LocalStorage::set(&key, &token);
         } else {
             let _ = SessionStorage::set(&key, &token);
         }
-        self.connections.update(|cs| cs.push(SavedConnection { id, label, base_url, oauth, remember }));
+        self.connections.update(|cs| match cs.iter_mut().find(|c| c.id == id) {
+            Some(c) => (c.oauth, c.remember) = (oauth, remember),
+            None => cs.push(SavedConnection { id, label, base_url, oauth, remember }),
+        });
         id
     }
 

@@ -39,7 +39,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                 added += 1;
             }
         });
-        import_status.set(Some(Ok(format!("Imported {added} connection(s), skipped {skipped} already saved. Imported connections have no token: reconnect to use one."))));
+        import_status.set(Some(Ok(format!("Imported {added} connection(s), skipped {skipped} already saved. Imported connections have no token: use Enter token on each."))));
     };
     let on_import = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;
@@ -102,6 +102,20 @@ pub fn ConnectionsPage() -> impl IntoView {
                                 panel.conn_status.with(|m| m.get(&id).map(|s| s.text())).unwrap_or_else(|| "not checked yet".into())
                             }
                         }}</span>" "
+                        {(!panel.has_token(id)).then(|| {
+                            let (l, b, o, r) = (c.label.clone(), c.base_url.clone(), c.oauth, c.remember);
+                            // Fills the form below with this connection: Connect then gives it the token.
+                            view! { <button class="btn small primary" data-testid=format!("reconnect-{id}") on:click=move |_| {
+                                label.set(l.clone());
+                                address.set(b.clone());
+                                oauth.set(o);
+                                remember.set(r);
+                                error.set(None);
+                                if let Some(el) = document().get_element_by_id("conn-token") {
+                                    let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
+                                }
+                            }>"Enter token"</button>" " }
+                        })}
                         <button class="btn small" disabled=move || panel.active.get() == Active::Live(id) on:click=move |_| panel.switch(Active::Live(id))>"Use"</button>
                         <button class="btn small" data-testid=format!("forget-{id}") on:click=move |_| { panel.forget_token(id); panel.connections.update(|_| {}); }>"Forget token"</button>
                         <button class="btn small danger" on:click=move |_| panel.remove_connection(id)>"Remove"</button>
@@ -132,7 +146,7 @@ pub fn ConnectionsPage() -> impl IntoView {
             <fieldset class="field"><legend>"Token"</legend>
                 <label><input type="radio" name="kind" prop:checked=move || !oauth.get() on:change=move |_| oauth.set(false)/>" API token (sent as x-api-token)"</label>
                 <label><input type="radio" name="kind" data-testid="conn-oauth" prop:checked=move || oauth.get() on:change=move |_| oauth.set(true)/>" OAuth access token (as your app)"</label>
-                <input type="password" autocomplete="off" aria-label="Token" data-testid="conn-token" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/>
+                <input type="password" autocomplete="off" aria-label="Token" id="conn-token" data-testid="conn-token" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/>
                 <small class="help">"Sent in a header, never in a URL. Kept for this browser session unless you tick below."</small>
                 <label><input type="checkbox" data-testid="conn-remember" prop:checked=move || remember.get() on:change=move |ev| remember.set(event_target_checked(&ev))/>" Remember on this device"</label>
             </fieldset>
