@@ -19,7 +19,9 @@ pub struct SubscriptionKey {
     pub user_id: Option<u64>,
 }
 
-fn url_key(url: &str) -> String {
+/// A URL as subscriptions compare it: trimmed, without trailing slashes (`https://e.com/a/` is
+/// `https://e.com/a`). Shared by duplicate detection and the sync plan, so both agree.
+pub(crate) fn url_key(url: &str) -> String {
     url.trim().trim_end_matches('/').to_string()
 }
 

@@ -30,7 +30,7 @@ pub struct FieldMessage {
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ApiError {
     /// 401: the token is missing, invalid or expired.
-    #[error("unauthorized: the API token or access token is missing, invalid or expired; reconnect")]
+    #[error("unauthorized: the API token or access token is missing, invalid or expired")]
     Unauthorized,
     /// 403: not this caller's webhook (R6), or a missing scope (R1).
     #[error("forbidden: {reason}")]

@@ -88,8 +88,17 @@ fn subscription_of(w: &RemoteWebhook) -> String {
 pub enum SyncError {
     #[error("desired subscription #{index} is invalid: {errors}")]
     Invalid { index: usize, errors: ValidationErrors },
-    #[error("the plan needs {needed} webhooks but an app may have {limit} per user (R2); desire fewer subscriptions")]
-    LimitExceeded { needed: usize, limit: u32 },
+    /// `surplus`: the app's own webhooks the plan keeps only because it does not prune.
+    #[error("the plan needs {needed} webhooks but an app may have {limit} per user (R2); {}", fewer(*surplus))]
+    LimitExceeded { needed: usize, limit: u32, surplus: usize },
+}
+
+/// What to do about a plan past the limit: prune first when the app's own leftovers fill slots.
+fn fewer(surplus: usize) -> String {
+    match surplus {
+        0 => "desire fewer subscriptions".into(),
+        n => format!("prune ({n} of the app's own webhooks here are not desired) or desire fewer subscriptions"),
+    }
 }
 
 /// What makes two subscriptions the same (domain reference: compare url, action, object, version,
@@ -139,7 +148,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
     for (index, d) in desired.iter().enumerate() {
         let valid = validate(d, policy).map_err(|errors| SyncError::Invalid { index, errors })?;
         let key = Key {
-            url: valid.subscription_url.clone(),
+            url: crate::duplicate::url_key(&valid.subscription_url),
             action: valid.event_action.as_str().to_string(),
             object: valid.event_object.clone(),
             version: valid.version,
@@ -177,7 +186,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
     for w in own {
         let id = w.id.expect("filtered");
         let key = Key {
-            url: w.subscription_url.clone().unwrap_or_default(),
+            url: crate::duplicate::url_key(w.subscription_url.as_deref().unwrap_or_default()),
             action: w.event_action.clone().unwrap_or_default(),
             object: w.event_object.clone().unwrap_or_default(),
             version: w.version.as_deref().and_then(PayloadVersion::parse).unwrap_or(PayloadVersion::V2),
@@ -243,7 +252,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
     plan.steps = deletes.into_iter().chain(creates).chain(stays).collect();
     let needed = plan.keep.len() + plan.create.len() + plan.surplus.len();
     if needed > policy.max_app_webhooks_per_user as usize {
-        return Err(SyncError::LimitExceeded { needed, limit: policy.max_app_webhooks_per_user });
+        return Err(SyncError::LimitExceeded { needed, limit: policy.max_app_webhooks_per_user, surplus: plan.surplus.len() });
     }
     Ok(plan)
 }

@@ -58,7 +58,7 @@ fn a_second_run_after_applying_the_plan_changes_nothing() {
 #[test]
 fn r02_refuses_a_plan_over_the_limit_and_reports_invalid_input() {
     let desired: Vec<NewWebhook> = (0..41).map(|i| want(&format!("https://e.com/{i}"), "change", "deal")).collect();
-    assert_eq!(plan_sync(&[], &desired, &Policy::default()), Err(SyncError::LimitExceeded { needed: 41, limit: 40 }));
+    assert_eq!(plan_sync(&[], &desired, &Policy::default()), Err(SyncError::LimitExceeded { needed: 41, limit: 40, surplus: 0 }));
     assert!(plan_sync(&[], &desired[..40], &Policy::default()).is_ok());
     let bad = vec![want("https://e.com/a", "change", "deal"), want("nope", "change", "deal")];
     assert!(matches!(plan_sync(&[], &bad, &Policy::default()), Err(SyncError::Invalid { index: 1, .. })));
@@ -74,4 +74,26 @@ fn a_changed_basic_auth_password_replaces_the_webhook() {
     w.http_auth_password = Some("new".into());
     let plan = plan_sync(&[have], &[w], &Policy::default()).unwrap();
     assert_eq!((plan.delete, plan.create.len()), (vec![1], 1));
+}
+
+#[test]
+fn urls_differing_only_by_trailing_slashes_are_one_subscription() {
+    // The same key as duplicate detection: a sync must not create what the list then marks a duplicate.
+    let desired = vec![want("https://e.com/a", "change", "deal"), want("https://e.com/a/", "change", "deal")];
+    let plan = plan_sync(&[], &desired, &Policy::default()).unwrap();
+    assert_eq!(plan.create.len(), 1, "two spellings of one URL: one create");
+    let current = vec![remote(1, "application", "https://e.com/a/", "change", "deal", "2.0")];
+    let plan = plan_sync(&current, &desired[..1], &Policy::default()).unwrap();
+    assert_eq!((plan.keep, plan.create.len(), plan.delete), (vec![1], 0, vec![]), "the existing webhook is kept");
+}
+
+#[test]
+fn r02_past_the_limit_because_of_own_leftovers_says_prune() {
+    let current: Vec<RemoteWebhook> = (0..12).map(|i| remote(i + 1, "application", &format!("https://e.com/old/{i}"), "change", "deal", "2.0")).collect();
+    let desired: Vec<NewWebhook> = (0..30).map(|i| want(&format!("https://e.com/{i}"), "change", "deal")).collect();
+    let err = pipedrive_webhooks::sync::plan_sync_with(&current, &desired, &Policy::default(), false).unwrap_err();
+    assert_eq!(err, SyncError::LimitExceeded { needed: 42, limit: 40, surplus: 12 });
+    assert!(err.to_string().contains("prune (12 of the app's own webhooks here are not desired)"), "{err}");
+    let pruned = pipedrive_webhooks::sync::plan_sync_with(&current, &desired, &Policy::default(), true).unwrap();
+    assert_eq!((pruned.create.len(), pruned.delete.len()), (30, 12), "pruning makes room");
 }

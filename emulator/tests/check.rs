@@ -194,6 +194,11 @@ async fn a_closed_port_fails_after_one_request() {
     let r = check::run(&Options::new(&url, Policy::default()).unwrap(), Arc::new(|_| {})).await.unwrap();
     assert_eq!(r.requests, 1, "nothing else is sent");
     assert!(failed(&r).contains(&"payloads_v2") && r.check("payloads_v2").unwrap().detail.contains("not reachable"), "{:#?}", r.checks);
+    // Nothing answered: latency and redirects are not judged, never graded "pass".
+    for id in ["latency", "redirect"] {
+        assert_eq!(status(&r, id), Status::Warn, "{:#?}", r.check(id));
+        assert!(r.check(id).unwrap().detail.starts_with("not judged: none of the 1 requests got an answer"), "{:#?}", r.check(id));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,6 +313,8 @@ async fn cli_exits_0_on_a_good_receiver_1_on_a_failing_one_2_on_bad_arguments() 
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("payloads_v2") && stdout.contains("Verdict: PASS"), "{stdout}");
+    let took = stdout.lines().next().and_then(|l| l.split(" requests in ").nth(1)).unwrap_or_default();
+    assert!(took.ends_with(" ms") || (took.ends_with(" s") && !took.starts_with("0.")), "never \"0.0 s\": {took}");
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     assert_eq!(report["verdict"], "pass");
     assert!(report["checks"].as_array().unwrap().iter().all(|c| c["id"].is_string() && c["status"].is_string() && c["detail"].is_string()));

@@ -190,6 +190,20 @@ test("the CLI: plan exits 0 in sync, 2 with changes, 1 on error; sync applies; t
     const refused = await run(["sync", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune"], env);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /1 deletion\(s\) planned: pass --yes/);
+    // --dry-run: the steps a real run would send, and nothing sent.
+    const writes = () => api.requests.filter((r) => r.method !== "GET").length;
+    const before = writes();
+    const dry = await run(["sync", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune", "--dry-run"], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^delete +\d+ +change\.deal v2 → https:\/\/hooks\.example\.com\/2 +not in the desired set$/m);
+    assert.match(dry.stdout, /dry run, nothing sent: would delete 1 and create 0, keep 1/);
+    assert.equal(writes(), before, "a dry run sends no write");
+    // Past the limit: the plan's refusal in one line, not repeated, and no --prune advice when given.
+    fs.writeFileSync(path.join(dir, "many.json"), JSON.stringify(Array.from({ length: 41 }, (_, i) => hook(100 + i))));
+    const many = await run(["plan", path.join(dir, "many.json"), "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune"], env);
+    assert.equal(many.code, 1);
+    assert.match(many.stderr, /needs 41 webhooks but an app may have 40 per user \(R2\); desire fewer subscriptions$/m);
+    assert.doesNotMatch(many.stderr, /--prune/);
     const yes = await run(["sync", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune", "--yes"], env);
     assert.equal(yes.code, 0, yes.stderr);
     assert.match(yes.stdout, /deleted 1/);
@@ -200,7 +214,7 @@ test("the CLI: plan exits 0 in sync, 2 with changes, 1 on error; sync applies; t
     assert.match(noToken.stderr, /PIPEDRIVE_API_TOKEN/);
     const badToken = await run(["list", "--base-url", api.url, "--token-env", "PW_TOKEN"], { PW_TOKEN: "nope" });
     assert.equal(badToken.code, 1);
-    assert.match(badToken.stderr, /unauthorized.*check the token/);
+    assert.match(badToken.stderr, /unauthorized.*expired \(check the token; OAuth access tokens expire after 60 minutes\)/);
     assert.doesNotMatch(badToken.stderr, /nope/);
     fs.writeFileSync(file, JSON.stringify([{ ...hook(1), version: undefined }]));
     const noVersion = await run(["plan", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);

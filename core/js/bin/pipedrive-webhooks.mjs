@@ -92,12 +92,13 @@ function config(values) {
   return { baseUrl, apiToken: token };
 }
 
-/** An API error in one line: the API's message and what to do. */
+/** An API error in one line: the API's message and what to do (a plan's refusal already says it). */
 function explain(e) {
+  if (e.code === "LIMIT_REACHED" && /\(R2\); /.test(e.message)) return e.message;
   const hint = {
-    UNAUTHORIZED: "check the token (OAuth access tokens expire after 60 minutes)",
+    UNAUTHORIZED: "check the token; OAuth access tokens expire after 60 minutes",
     FORBIDDEN: "the token lacks the webhooks:full (or admin) scope, or the webhook is another app's or user's",
-    LIMIT_REACHED: "at most 40 webhooks per app user (R2): desire fewer, or pass --prune to free slots",
+    LIMIT_REACHED: "at most 40 webhooks per app user (R2): delete one first, or sync with --prune",
     RATE_LIMITED: "wait, then run again",
     INVALID_FIELD: "fix the desired set",
     INVALID_INPUT: "check the arguments",
@@ -110,6 +111,11 @@ function table(rows, columns) {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
   const line = (cells) => cells.map((v, i) => String(v ?? "").padEnd(widths[i])).join("  ").trimEnd();
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join("\n");
+}
+
+/** The plan's steps as a table: action, id, subscription, reason. */
+function printPlan(plan) {
+  console.log(table(plan.steps.map((s) => ({ action: s.action, id: s.id ?? "", subscription: s.subscription, reason: s.reason })), ["action", "id", "subscription", "reason"]));
 }
 
 async function listWebhooks(cfg) {
@@ -167,7 +173,7 @@ async function main(argv) {
       const plan = report.plan;
       if (values.json) console.log(JSON.stringify(plan, null, 2));
       else {
-        console.log(table(plan.steps.map((s) => ({ action: s.action, id: s.id ?? "", subscription: s.subscription, reason: s.reason })), ["action", "id", "subscription", "reason"]));
+        printPlan(plan);
         console.log(plan.create.length || plan.delete.length ? `${plan.create.length} to create, ${plan.delete.length} to delete` : "in sync: nothing to do");
       }
       return plan.create.length || plan.delete.length ? 2 : 0;
@@ -199,7 +205,13 @@ async function main(argv) {
           }
         },
       });
-      console.log(`created ${report.created.length}, deleted ${report.deleted.length}, kept ${report.kept.length}, skipped ${report.skipped.length}, failed ${report.failed.length}${report.dryRun ? " (dry run: nothing sent)" : ""}`);
+      if (report.dryRun && report.plan) {
+        // What a real run would send, as `plan` shows it.
+        printPlan(report.plan);
+        console.log(`dry run, nothing sent: would delete ${report.plan.delete.length} and create ${report.plan.create.length}, keep ${report.kept.length}`);
+      } else {
+        console.log(`created ${report.created.length}, deleted ${report.deleted.length}, kept ${report.kept.length}, skipped ${report.skipped.length}, failed ${report.failed.length}`);
+      }
       for (const f of report.failed) console.error(`failed: ${f.action}${f.id ? ` #${f.id}` : ""}${f.subscription ? ` ${f.subscription}` : ""}: ${explain(f)}`);
       if (!report.complete) {
         const when = report.notBefore ? `; try again after ${new Date(report.notBefore).toISOString()}` : "";

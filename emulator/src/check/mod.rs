@@ -483,6 +483,8 @@ fn grade(opts: &Options, versions: &[PayloadVersion], outcomes: &[Outcome], elap
     let p = &opts.policy;
     let of = |check: &str| outcomes.iter().filter(|o| o.check == check).collect::<Vec<_>>();
     let unreachable = outcomes.len() == 1 && outcomes[0].error.is_some();
+    // Latency and redirects are judged on answers only: none means "not judged", never "pass".
+    let answered = outcomes.iter().filter(|o| o.status.is_some()).count();
     let mut checks = Vec::new();
     let mut add = |id: &str, status: Status, detail: String| checks.push(CheckResult { id: id.into(), status, detail });
 
@@ -552,7 +554,9 @@ fn grade(opts: &Options, versions: &[PayloadVersion], outcomes: &[Outcome], elap
         let late: Vec<String> = outcomes.iter().filter(|o| o.error.is_none() && o.resolved(p).1).map(|o| o.why(p)).collect();
         let warn_ms = p.timeout_ms / 2;
         let summary = format!("p50 {}, p95 {}, max {} over {} requests", secs(latency.p50), secs(latency.p95), secs(latency.max), outcomes.len());
-        if !late.is_empty() {
+        if answered == 0 {
+            add("latency", Status::Warn, format!("not judged: none of the {} requests got an answer", outcomes.len()));
+        } else if !late.is_empty() {
             add("latency", Status::Fail, format!("{} past the {} timeout, each a failed attempt (R9): {}; {summary}", late.len(), secs(p.timeout_ms), some(&late)));
         } else if latency.max > warn_ms {
             add("latency", Status::Warn, format!("{summary}: over half of the {} timeout (R9), little margin under load", secs(p.timeout_ms)));
@@ -567,8 +571,10 @@ fn grade(opts: &Options, versions: &[PayloadVersion], outcomes: &[Outcome], elap
     // redirect, over every answer
     let redirects: Vec<String> =
         outcomes.iter().filter(|o| o.redirected()).map(|o| format!("{} → {} on {}", o.status.unwrap_or(0), o.location.as_deref().unwrap_or("(no Location)"), o.label)).collect();
-    if redirects.is_empty() {
-        add("redirect", Status::Pass, format!("no 3xx in {} answers", outcomes.iter().filter(|o| o.status.is_some()).count()));
+    if answered == 0 {
+        add("redirect", Status::Warn, format!("not judged: none of the {} requests got an answer", outcomes.len()));
+    } else if redirects.is_empty() {
+        add("redirect", Status::Pass, format!("no 3xx in {answered} answers"));
     } else {
         add("redirect", Status::Fail, format!("{} answers were redirects, which Pipedrive does not follow: each is a failed attempt (R9, R15): {}", redirects.len(), some(&redirects)));
     }

@@ -41,7 +41,9 @@ fn duration(ms: Millis) -> String {
 /// projection and the verdict.
 pub fn table(r: &Report) -> String {
     let mut out = String::new();
-    out.push_str(&format!("Receiver check of {}: {} requests in {:.1} s\n\n", r.url, r.requests, r.elapsed_ms as f64 / 1000.0));
+    // Milliseconds under a second: a fast local receiver took "0.0 s" otherwise.
+    let took = if r.elapsed_ms < 1000 { format!("{} ms", r.elapsed_ms) } else { format!("{:.1} s", r.elapsed_ms as f64 / 1000.0) };
+    out.push_str(&format!("Receiver check of {}: {} requests in {took}\n\n", r.url, r.requests));
     let id_w = r.checks.iter().map(|c| c.id.len()).max().unwrap_or(5).max(5);
     out.push_str(&format!("  {:<id_w$}  {:<6}  {}\n", "check", "status", "detail"));
     out.push_str(&format!("  {:-<id_w$}  {:-<6}  {:-<6}\n", "", "", ""));
