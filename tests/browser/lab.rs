@@ -53,9 +53,30 @@ async fn the_report_card_renders_a_recorded_check_report() {
     assert!(by_testid(&root, "check-retries").query_selector("a[href='/rules#r11']").unwrap().is_some());
     assert_eq!(text_of(&root, "latency"), "p50 4 ms · p95 12 ms · max 30 ms (over 10 s fails, R9; over 5 s warns)");
     assert_eq!(root.query_selector_all("[data-testid=histogram] li").unwrap().length(), 3);
-    assert!(text_of(&root, "projection").contains("bans per day"));
+    // Figures in words and units, as the CLI prints them; rule numbers link.
+    assert_eq!(text_of(&root, "projection-bans_per_day"), "Bans (R12) a day6");
+    assert_eq!(text_of(&root, "projection-events_per_day"), "Events a day1440");
+    assert_eq!(text_of(&root, "projection-deletion_after_ms"), "Deletion (R13)not deleted: successes keep resetting the 72 h clock");
+    assert!(by_testid(&root, "projection-bans_per_day").query_selector("a[href='/rules#r12']").unwrap().is_some());
+    assert!(!text_of(&root, "projection").contains("_"), "no raw JSON keys");
     // The projection's scenario re-run by the core's simulator, drawn as its timeline.
     assert!(root.query_selector("[data-testid=report-card] svg").unwrap().is_some(), "a timeline chart");
     let bans: u64 = text_of(&root, "sum-bans").parse().unwrap_or(0);
     assert!(bans > 0, "a 6.7 % failure rate at one event a minute bans the webhook");
+}
+
+#[wasm_bindgen_test]
+async fn a_projected_deletion_reads_as_a_duration_from_now_never_a_1970_date() {
+    let mut json: serde_json::Value = serde_json::from_str(include_str!("fixtures/check-report.json")).unwrap();
+    // A receiver that always fails: R13 deletes the webhook 72 h after the first failure.
+    json["projection"]["deletion_after_ms"] = serde_json::json!(259_200_004_i64);
+    json["projection"]["scenario"]["webhooks"][0]["endpoint"]["failureRate"] = serde_json::json!(1.0);
+    json["projection"]["scenario"]["durationMs"] = serde_json::json!(96 * 3_600_000_i64);
+    let report = decode_check_report(&json).unwrap();
+    let root = fresh_root();
+    let _handle = leptos::mount::mount_to(root.clone(), move || leptos::view! { <ReportCard report=report/> });
+    settle().await;
+    assert_eq!(text_of(&root, "projection-deletion_after_ms"), "Deletion (R13)after 72 h 00 min 00 s from the first event");
+    assert!(text_of(&root, "sum-deleted").starts_with("after 72 h"), "{}", text_of(&root, "sum-deleted"));
+    assert!(!root.text_content().unwrap_or_default().contains("1970"), "times are drawn from now, not from the epoch");
 }

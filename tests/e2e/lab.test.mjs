@@ -63,14 +63,36 @@ test("the Check receiver page runs the emulator's check and renders the report c
   await connectPanel(page, panel.url, { label: "Emulator", address: emulator.url, token: "app-token-admin" });
   await page.getByTestId("webhooks-table").or(page.getByTestId("empty")).first().waitFor();
   await page.locator("nav").getByRole("link", { name: "Check receiver" }).click();
+  // Bad input is refused with a reason before anything is sent; the emulator's own refusals are
+  // shown as their message, not as raw JSON.
   await page.getByTestId("check-url").fill(receiverUrl);
+  for (const rate of ["abc", "0", "-3", "1e9"]) {
+    await page.getByTestId("check-rate").fill(rate);
+    await page.getByTestId("check-start").click();
+    assert.match(await page.getByTestId("check-error").innerText(), /traffic must be a number of events a minute above 0 and at most 1000/, rate);
+  }
+  await page.getByTestId("check-rate").fill("1");
+  await page.getByTestId("check-url").fill("https://api.pipedrive.com/hook");
+  await page.getByTestId("check-start").click();
+  const refused = await page.getByTestId("check-error").innerText();
+  assert.match(refused, /^the emulator refused the check \(HTTP 400\): /);
+  assert.doesNotMatch(refused, /[{}]|"error"|"success"/, "the message, not the JSON body");
+  assert.match(refused, /Pipedrive refuses its own hosts/);
+  // Half an event a minute is a valid traffic, as for the CLI's --rate.
+  await page.getByTestId("check-url").fill(receiverUrl);
+  await page.getByTestId("check-rate").fill("0.5");
   await page.getByTestId("check-start").click();
   await page.getByTestId("report-card").waitFor({ timeout: 90_000 });
   assert.equal(await page.getByTestId("verdict").innerText(), "pass");
+  assert.equal(await page.getByTestId("projection-events_per_minute").innerText(), "Traffic\n0.5 event(s) a minute");
   for (const id of ["payloads_v2", "payloads_v1", "retries", "latency", "burst", "redirect"]) {
     assert.notEqual(await page.getByTestId(`check-status-${id}`).innerText(), "fail", id);
   }
   assert.ok(await page.locator("[data-testid=histogram] li").count() > 0);
   await page.screenshot({ path: screenshotPath("check-receiver-1280"), fullPage: true });
-  assert.deepEqual(errors, []);
+  // Back on the sandbox, the page says what it needs instead of offering a check it cannot run.
+  await page.getByTestId("connection-select").selectOption("sandbox");
+  await page.getByTestId("check-not-emulator").waitFor();
+  assert.ok(await page.getByTestId("check-start").isDisabled());
+  assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [], "only the refused check's 400");
 });

@@ -28,6 +28,12 @@ pub fn span(ms: Millis) -> String {
     }
 }
 
+/// A duration to the second, as the receiver check's CLI prints it: "72 h 00 min 04 s".
+pub fn hms(ms: Millis) -> String {
+    let ms = ms.max(0);
+    format!("{} h {:02} min {:02} s", ms / HOUR, ms % HOUR / MINUTE, ms % MINUTE / SECOND)
+}
+
 /// "3 min ago" or "in 5 h" relative to `now`; "now" within the same second (never "in 0 s").
 pub fn relative(at: Millis, now: Millis) -> String {
     if (at - now).abs() < SECOND {

@@ -38,6 +38,11 @@ impl LiveError {
         }
     }
 
+    /// The message and what to do, as one text: "unauthorized: … expired. Reconnect: …".
+    pub fn explain(&self, doing: Doing) -> String {
+        format!("{}. {}", self.message().trim_end_matches('.'), self.hint_for(doing))
+    }
+
     /// What to do about it, for what the call was doing.
     pub fn hint_for(&self, doing: Doing) -> &'static str {
         match (self, doing) {
@@ -131,6 +136,15 @@ pub async fn post_json(url: &str, body: String) -> Option<(u16, Vec<u8>)> {
     let resp = Request::post(url).header("content-type", "application/json").body(body).ok()?.send().await.ok()?;
     let status = resp.status();
     Some((status, resp.binary().await.unwrap_or_default()))
+}
+
+/// An error body's `error` text (`{"success":false,"error":"…"}`, as Pipedrive and the emulator
+/// send), else the body's first 200 characters.
+pub fn error_text(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect())
 }
 
 /// The three calls, decoded by the core.

@@ -9,6 +9,7 @@ use crate::state::Panel;
 use leptos::prelude::*;
 use pipedrive_webhooks::chart::chart;
 use pipedrive_webhooks::emulator_api::{control_url, decode_check_run, CheckReport};
+use pipedrive_webhooks::projection::MAX_EVENTS_PER_MINUTE;
 use pipedrive_webhooks::simulator::simulate;
 
 /// The report card's checks, latency and projection as escaped HTML text (size: a view per cell
@@ -51,30 +52,69 @@ fn card_html(report: &CheckReport) -> String {
     }
     h.push_str(r#"</ol><h3>Projection</h3><dl class="rules" data-testid="projection">"#);
     for (k, v) in &report.projection {
-        h.push_str(r#"<div class="rule"><dt>"#);
-        text(k.replace('_', " "), &mut h);
+        let (label, value) = projection_line(k, v);
+        let _ = write!(h, r#"<div class="rule" data-testid="projection-{}"><dt>"#, html_escape::encode_double_quoted_attribute(k));
+        rule_html(&label, &mut h);
         h.push_str("</dt><dd>");
-        text(v, &mut h);
+        text(&value, &mut h);
         h.push_str("</dd></div>");
     }
     h.push_str("</dl>");
     h
 }
 
+/// A projection figure for people, in the CLI's words: "Bans a day (R12)" · "1.2",
+/// "Deletion (R13)" · "after 72 h 00 min 04 s". A key this panel does not know is shown as sent.
+fn projection_line(key: &str, value: &str) -> (String, String) {
+    use crate::format::{hms, tenths};
+    let number = value.parse::<f64>().ok();
+    // Whole numbers without decimals, others to a tenth (no float formatting: size).
+    let figure = |x: f64| if x.fract() == 0.0 && x.abs() < 1e15 { (x as i64).to_string() } else { tenths(x) };
+    let per_day = |label: &str| (format!("{label} a day"), number.map(figure).unwrap_or_else(|| value.to_string()));
+    match key {
+        "events_per_minute" => ("Traffic".into(), number.map(|x| format!("{} event(s) a minute", figure(x))).unwrap_or_else(|| value.into())),
+        "simulated_ms" => ("Simulated".into(), number.map(|x| format!("over {}", hms(x as i64))).unwrap_or_else(|| value.into())),
+        "events_per_day" => per_day("Events"),
+        "first_try_failures_per_day" => per_day("First-try failures (R11)"),
+        "bans_per_day" => per_day("Bans (R12)"),
+        "lost_events_per_day" => per_day("Lost events"),
+        "lost_during_ban_per_day" => per_day("Lost during bans (R12)"),
+        "failed_all_attempts_per_day" => per_day("Failed after all 4 attempts (R10)"),
+        "dropped_after_deletion_per_day" => per_day("Dropped after deletion (R13)"),
+        "deletion_after_ms" => (
+            "Deletion (R13)".into(),
+            match number {
+                Some(ms) => format!("after {} from the first event", hms(ms as i64)),
+                None => "not deleted: successes keep resetting the 72 h clock".into(),
+            },
+        ),
+        _ => (key.replace('_', " "), value.into()),
+    }
+}
+
 /// The report card of a receiver check. Public so a recorded report can be shown (and tested).
 #[component]
 pub fn ReportCard(report: CheckReport) -> impl IntoView {
     let readout = RwSignal::new("Hover or focus the chart to see which rule acts where.".to_string());
-    let projected = report.scenario.clone().map(|sc| {
+    // The projection starts at 0; drawn from now, its bans and deletion read as real dates ("if this
+    // traffic started now"). Only differences matter to the rules, so the figures are unchanged.
+    let projected = report.scenario.clone().map(|mut sc| {
+        let shift = js_sys::Date::now() as pipedrive_webhooks::Millis - sc.start;
+        sc.start += shift;
+        for w in &mut sc.webhooks {
+            for o in &mut w.endpoint.outages {
+                (o.from, o.to) = (o.from.saturating_add(shift), o.to.saturating_add(shift));
+            }
+        }
         let r = simulate(&sc);
-        (r.summary, chart(&r.timeline, sc.start, sc.start + sc.duration_ms, BUCKETS))
+        (r.summary, chart(&r.timeline, sc.start, sc.start + sc.duration_ms, BUCKETS), sc.start)
     });
     view! {
         <section class="card report-card" data-testid="report-card" aria-labelledby="report-title">
             <div inner_html=card_html(&report)></div>
-            {projected.map(|(s, c)| view! {
-                <p>"The same failure rate and latency at the stated traffic, through the core's simulator:"</p>
-                <SummaryTable s=s deleted_at=c.deleted_at/>
+            {projected.map(|(s, c, start)| view! {
+                <p>"The same failure rate and latency at the stated traffic, from now on, through the core's simulator:"</p>
+                <SummaryTable s=s deleted_at=c.deleted_at start=start/>
                 <TimelineChart c=c readout=readout/>
                 <p class="readout" aria-live="polite">{move || readout.get()}</p>
             })}
@@ -102,8 +142,16 @@ pub fn CheckPage() -> impl IntoView {
         if target.trim().is_empty() {
             return error.set(Some("enter your receiver's URL".into()));
         }
+        // As the CLI's --rate: events a minute, more than 0 (0.5 is one event every 2 minutes).
+        let traffic = match rate.get().trim() {
+            "" => None,
+            r => match r.parse::<f64>() {
+                Ok(x) if x > 0.0 && x <= MAX_EVENTS_PER_MINUTE => Some(x),
+                _ => return error.set(Some(format!("traffic must be a number of events a minute above 0 and at most {}, for example 1 or 0.5", MAX_EVENTS_PER_MINUTE as i64))),
+            },
+        };
         let mut body = serde_json::json!({"url": target.trim(), "version": version.get()});
-        if let Ok(r) = rate.get().trim().parse::<u64>() {
+        if let Some(r) = traffic {
             body["rate"] = r.into();
         }
         if !user.get().is_empty() {
@@ -116,7 +164,7 @@ pub fn CheckPage() -> impl IntoView {
             let started = crate::live::post_json(&post_url, body.to_string()).await;
             let id = match started {
                 Some((200..=299, b)) => decode_check_run(&b).map(|r| r.id),
-                Some((status, b)) => Err(format!("the emulator refused the check (HTTP {status}): {}", String::from_utf8_lossy(&b).chars().take(200).collect::<String>())),
+                Some((status, b)) => Err(format!("the emulator refused the check (HTTP {status}): {}", crate::live::error_text(&b))),
                 None => Err("the emulator did not answer".into()),
             };
             let id = match id {
@@ -153,6 +201,9 @@ pub fn CheckPage() -> impl IntoView {
     view! {
         <h1>"Check receiver"</h1>
         <p class="lead"><RuleText text="Sends real deliveries to your receiver and grades the answers against Pipedrive's rules: every payload shape, retries (R10), Basic auth (R14), latency and bursts (R9), redirects and TLS (R15), then projects bans (R12) and deletion (R13) at your traffic."/></p>
+        {move || (!panel.is_emulator()).then(|| view! {
+            <p class="notice" role="status" data-testid="check-not-emulator">"The receiver check runs in the local emulator: start one (cargo xtask emulate), connect to it on the Connections page, then come back here."</p>
+        })}
         <form class="form" on:submit=start data-testid="check-form">
             <div class="field"><label for="check-url">"Receiver URL"</label>
                 <input id="check-url" data-testid="check-url" type="url" placeholder="http://127.0.0.1:3000/pipedrive" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/></div>
@@ -168,10 +219,10 @@ pub fn CheckPage() -> impl IntoView {
                         <option value="both">"1.0 and 2.0"</option><option value="2.0">"2.0"</option><option value="1.0">"1.0"</option>
                     </select></div>
                 <div class="field"><label for="check-rate">"Traffic for the projection (events a minute)"</label>
-                    <input id="check-rate" data-testid="check-rate" type="number" min="1" prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev))/></div>
+                    <input id="check-rate" data-testid="check-rate" inputmode="decimal" prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev))/></div>
             </div>
             {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="check-error">{e}</p> })}
-            <button type="submit" class="btn primary" data-testid="check-start" disabled=move || busy.get()>{move || if busy.get() { "Checking…" } else { "Check" }}</button>
+            <button type="submit" class="btn primary" data-testid="check-start" disabled=move || busy.get() || !panel.is_emulator()>{move || if busy.get() { "Checking…" } else { "Check" }}</button>
         </form>
         {move || run.get().map(|r| {
             let report = r.report.clone();

@@ -73,7 +73,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                     panel.notify(format!("Connected to {name}"));
                     nav.go("/");
                 }
-                Err(e) => error.set(Some(format!("Not connected, nothing saved: {} {}", e.message(), e.hint_for(crate::live::Doing::List)))),
+                Err(e) => error.set(Some(format!("Not connected, nothing saved: {}", e.explain(crate::live::Doing::List)))),
             }
             busy.set(false);
         });

@@ -255,8 +255,7 @@ pub fn DeliveriesPage() -> impl IntoView {
                         load();
                     }
                     Some((status, body)) => {
-                        let why = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string));
-                        message.set(Some(format!("Redeliver failed (HTTP {status}){}", why.map(|w| format!(": {w}")).unwrap_or_default())));
+                        message.set(Some(format!("Redeliver failed (HTTP {status}): {}", crate::live::error_text(&body))));
                     }
                     None => message.set(Some("the emulator did not answer".into())),
                 }
@@ -271,6 +270,9 @@ pub fn DeliveriesPage() -> impl IntoView {
         } else {
             "Every attempt the emulator made, newest first, refreshed every 2 s while this page is visible. Redeliver sends an event again as a fresh attempt chain (Pipedrive itself cannot)."
         }}</p>
+        {move || (!panel.is_sandbox() && !panel.is_emulator()).then(|| view! {
+            <p class="notice" role="status" data-testid="deliveries-not-emulator">"Pipedrive shows no delivery log: this page shows the sandbox's or a local emulator's. Switch to the sandbox, or connect to an emulator (cargo xtask emulate)."</p>
+        })}
         <div class="filters">
             <label class="field-inline">"Webhook "
                 <select data-testid="deliveries-webhook" prop:value=move || webhook_filter.get() on:change=move |ev| webhook_filter.set(event_target_value(&ev))>

@@ -135,7 +135,7 @@ pub fn DetailPage(id: Option<u64>) -> impl IntoView {
                                             panel.notify(format!("Deleted webhook #{id}"));
                                             nav.go("/")
                                         }
-                                        Err(e) => error.set(Some(format!("{} {}", e.message(), e.hint_for(crate::live::Doing::Delete)))),
+                                        Err(e) => error.set(Some(e.explain(crate::live::Doing::Delete))),
                                     }
                                 });
                             }

@@ -165,7 +165,7 @@ pub fn SimulatorPage() -> impl IntoView {
         </div>
         {move || {
             let (s, c) = result.get();
-            view! { <SummaryTable s=s deleted_at=c.deleted_at/> <TimelineChart c=c readout=readout/> }
+            view! { <SummaryTable s=s deleted_at=c.deleted_at start=c.start/> <TimelineChart c=c readout=readout/> }
         }}
         <p class="readout" data-testid="chart-readout" aria-live="polite">{move || readout.get()}</p>
         <h2>"The numbers it runs on"</h2>
@@ -174,7 +174,9 @@ pub fn SimulatorPage() -> impl IntoView {
 }
 
 #[component]
-pub fn SummaryTable(s: Summary, deleted_at: Option<Millis>) -> impl IntoView {
+/// `deleted_at` is read from `start`, the first event: "after 72 h 00 min 04 s" (a projection's
+/// scenario starts at 0, so a date would mean nothing).
+pub fn SummaryTable(s: Summary, deleted_at: Option<Millis>, start: Millis) -> impl IntoView {
     let line = |label: &'static str, testid: &'static str, value: String| view! { <div class="rule"><dt>{label}</dt><dd data-testid=testid>{value}</dd></div> };
     view! {
         <dl class="rules sim-summary card" data-testid="sim-summary">
@@ -185,7 +187,7 @@ pub fn SummaryTable(s: Summary, deleted_at: Option<Millis>) -> impl IntoView {
             {line("Lost during bans (R12)", "sum-lost", s.lost_during_ban.to_string())}
             {line("Dropped after deletion (R13)", "sum-dropped", s.dropped_after_deletion.to_string())}
             {line("Bans", "sum-bans", s.bans.to_string())}
-            {line("Deleted", "sum-deleted", deleted_at.map(absolute).unwrap_or_else(|| "no".into()))}
+            {line("Deleted (R13)", "sum-deleted", deleted_at.map(|t| format!("after {}", crate::format::hms(t - start))).unwrap_or_else(|| "no".into()))}
         </dl>
     }
 }

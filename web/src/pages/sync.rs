@@ -301,7 +301,7 @@ pub fn SyncPage() -> impl IntoView {
                 }
                 let result = match (step.action, step.id, input) {
                     (PlanAction::Delete, Some(id), _) => panel.delete_unlisted(id).await.map_err(|e| e.message()).inspect(|_| deleted += 1),
-                    (PlanAction::Create, _, Some(w)) => panel.create_unlisted(w).await.map(|_| ()).map_err(|e| format!("{} {}", e.message(), e.hint_for(Doing::Create))).inspect(|_| created += 1),
+                    (PlanAction::Create, _, Some(w)) => panel.create_unlisted(w).await.map(|_| ()).map_err(|e| e.explain(Doing::Create)).inspect(|_| created += 1),
                     _ => Err("nothing to send for this step".into()),
                 };
                 if result.is_err() {

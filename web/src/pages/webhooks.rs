@@ -153,7 +153,7 @@ pub fn WebhooksPage() -> impl IntoView {
             for (id, name) in items {
                 match panel.delete_unlisted(id).await {
                     Ok(()) => deleted += 1,
-                    Err(e) => failed.push(format!("{name}: {} {}", e.message(), e.hint_for(crate::live::Doing::Delete))),
+                    Err(e) => failed.push(format!("{name}: {}", e.explain(crate::live::Doing::Delete))),
                 }
             }
             selected.set(BTreeSet::new());
