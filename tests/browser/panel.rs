@@ -270,6 +270,7 @@ async fn the_detail_page_masks_the_password_until_revealed() {
     settle().await;
     assert_eq!(text_of(&root, "password"), "s3cret-102");
     assert!(text_of(&root, "standing").contains("R9"));
+    assert!(by_testid(&root, "ban-counter").query_selector("a[href='/rules#r11']").unwrap().is_some(), "the ban counter's rule links");
 }
 
 #[wasm_bindgen_test]
@@ -380,6 +381,7 @@ async fn links_back_and_forward_move_between_pages_without_a_reload() {
     click_link(&root, "Sync");
     settle().await;
     assert_eq!(location(), "/sync");
+    assert_eq!(web_sys::window().unwrap().document().unwrap().title(), "Sync · pipedrive-webhooks", "each page names itself");
     assert!(find(&root, "sync-desired").is_some(), "the Sync page shows");
     assert!(find(&root, "row-101").is_none(), "the list is gone");
     assert_eq!(current_nav_links(&root), ["Sync"]);
@@ -400,7 +402,12 @@ async fn links_back_and_forward_move_between_pages_without_a_reload() {
 async fn unknown_paths_and_ids_say_not_found() {
     let (root, _app) = mount_at("/webhooks/abc");
     settle().await;
-    assert!(find(&root, "not-found").is_some(), "a non-numeric id is a webhook not found");
+    assert!(text_of(&root, "not-found").contains("followed by its id, a number"), "a non-numeric id says what an id is");
+    drop(_app);
+    let (root, _app) = mount_at("/webhooks/99999");
+    settle().await;
+    assert!(text_of(&root, "not-found").contains("No webhook #99999 on this connection"));
+    assert!(by_testid(&root, "not-found").query_selector("a[href='/rules#r13']").unwrap().is_some(), "its rule numbers link");
     drop(_app);
     let (root, _app) = mount_at("/no-such-page");
     settle().await;

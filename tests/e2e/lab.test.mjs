@@ -55,6 +55,13 @@ test("the Deliveries page shows an emulator event's attempts, the request, and R
   await page.waitForFunction((n) => document.querySelectorAll("tr[data-testid^=delivery-]").length > n, before, { timeout: 10_000 });
   assert.equal(await page.locator("[data-testid^=redelivery-]").count(), 1, "the new attempt is marked as a redelivery");
   await page.screenshot({ path: screenshotPath("deliveries-emulator-1440"), fullPage: true });
+  // A laptop window holds the whole table: event ids (UUIDs) are cut to their column, whole in a tooltip.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.waitForTimeout(100);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 1280 px window`);
+  assert.match(await page.locator("code.event-id").first().getAttribute("title"), /^[0-9a-f-]{36}$/);
+  await page.screenshot({ path: screenshotPath("deliveries-emulator-1280"), fullPage: true });
   assert.deepEqual(errors, []);
 });
 

@@ -40,6 +40,7 @@ fn Shell() -> impl IntoView {
     let nav = expect_context::<Nav>();
     // Only a change of page redraws it: a new query or the same path again keeps the page's state.
     let page = Memo::new(move |_| nav.page());
+    Effect::new(move |_| document().set_title(&page.with(Page::title)));
     // Keyboard: `/` focuses search, `n` opens New webhook (not while typing in a field).
     let keys = window_event_listener(leptos::ev::keydown, move |e| {
         let typing = e

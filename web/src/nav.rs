@@ -46,6 +46,27 @@ impl Page {
     }
 }
 
+impl Page {
+    /// The window title: the page, then the tool, so tabs, history and screen readers tell pages
+    /// apart ("Sync · pipedrive-webhooks").
+    pub fn title(&self) -> String {
+        let page = match self {
+            Page::Webhooks => "Webhooks".to_string(),
+            Page::NewWebhook => "New webhook".into(),
+            Page::Detail(Some(id)) => format!("Webhook #{id}"),
+            Page::Detail(None) | Page::NotFound => "Not found".into(),
+            Page::Sync => "Sync".into(),
+            Page::Simulator => "Simulator".into(),
+            Page::Sandbox => "Sandbox tools".into(),
+            Page::Connections => "Connections".into(),
+            Page::Rules => "Rules".into(),
+            Page::Deliveries => "Deliveries".into(),
+            Page::Check => "Check receiver".into(),
+        };
+        format!("{page} · pipedrive-webhooks")
+    }
+}
+
 /// The current path, shared by the shell and the pages (`expect_context::<Nav>()`).
 #[derive(Clone, Copy)]
 pub struct Nav {

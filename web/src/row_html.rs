@@ -91,9 +91,10 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
             r#" <a class="badge dup" href="/webhooks/{original}" data-testid="dup-{id}" title="Same URL, event, version and user as #{original}: every event is delivered to both, and each takes a quota slot (R2)">duplicate of #{original}</a>"#
         );
     }
-    h.push_str("</td><td><code>");
+    h.push_str(r#"</td><td class="col-event"><code>"#);
     text(r.event(), &mut h);
-    h.push_str(r#"</code><span class="ver" title="Payload version">v"#);
+    // A space, so a long event can put its version on the next line (and a reader hears two words).
+    h.push_str(r#"</code> <span class="ver" title="Payload version">v"#);
     text(r.version.trim_end_matches(".0"), &mut h);
     h.push_str(r#"</span></td><td><code class="url" title=""#);
     attr(&r.url, &mut h);
@@ -133,7 +134,7 @@ pub fn row_cells(r: &Row, now: Millis, checked: bool) -> String {
         None => {}
     }
     let (class, title) = health_class_title(&r.health, now);
-    let _ = write!(h, r#"</td><td><span class="{class}" title=""#);
+    let _ = write!(h, r#"</td><td class="col-health"><span class="{class}" title=""#);
     attr(&title, &mut h);
     let _ = write!(h, r#"" data-testid="health-{id}">"#);
     text(health_text(&r.health, now), &mut h);

@@ -87,7 +87,9 @@ fn rows_html(list: &[Attempt], now: Millis, open: Option<u64>) -> String {
         text(absolute(a.at), &mut h);
         h.push_str(r#"">"#);
         text(relative(a.at, now), &mut h);
-        let _ = write!(h, r#"</td><td><a href="/webhooks/{0}">#{0}</a></td><td><code class="event-id">"#, a.webhook_id);
+        let _ = write!(h, r#"</td><td><a href="/webhooks/{0}">#{0}</a></td><td><code class="event-id" title=""#, a.webhook_id);
+        html_escape::encode_double_quoted_attribute_to_string(&a.event, &mut h);
+        h.push_str(r#"">"#);
         text(&a.event, &mut h);
         h.push_str("</code>");
         if a.redelivery {

@@ -32,7 +32,10 @@ pub fn DetailPage(id: Option<u64>) -> impl IntoView {
             None => view! {
                 <div class="empty" data-testid="not-found">
                     <h1>"No such webhook"</h1>
-                    <p>"It may have been deleted, removed with its app (R7, R8), or deleted after 72 h of failures (R13)."</p>
+                    {match id {
+                        Some(id) => view! { <p><RuleText text=format!("No webhook #{id} on this connection. It may have been deleted, removed with its app (R7, R8), or deleted after 72 h of failures (R13).")/></p> }.into_any(),
+                        None => view! { <p>"A webhook's address is /webhooks/ followed by its id, a number."</p> }.into_any(),
+                    }}
                 </div>
             }.into_any(),
             Some(r) => {
@@ -96,7 +99,7 @@ pub fn DetailPage(id: Option<u64>) -> impl IntoView {
                             <h2 id="standing-title">"Standing"</h2>
                             <p><HealthBadge health=r.health now=now testid="detail-health"/></p>
                             <p data-testid="standing"><RuleText text=standing/></p>
-                            {r.ban_counter.map(|c| view! { <p data-testid="ban-counter">{format!("Ban counter: {c} / {} (R11)", panel.policy().ban_threshold)}</p> })}
+                            {r.ban_counter.map(|c| view! { <p data-testid="ban-counter"><RuleText text=format!("Ban counter: {c} / {} (R11)", panel.policy().ban_threshold)/></p> })}
                             <h3>"Rules that apply"</h3>
                             <ul class="rules-list">
                                 {[Rule::R9, Rule::R10, Rule::R11, Rule::R12, Rule::R13].into_iter().map(|rule| view! {
