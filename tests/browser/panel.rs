@@ -258,6 +258,12 @@ async fn filters_narrow_the_list_and_live_in_the_url() {
     type_into(&root, "search", "legacy");
     settle().await;
     assert_eq!(text_of(&root, "row-count"), "2 of 34");
+    drop(_app);
+    // A type no tab offers (a hand-edited URL): every row, and "All" says so.
+    let (root, _app) = mount_at("/?type=bogus");
+    settle().await;
+    assert_eq!(text_of(&root, "row-count"), "34 of 34");
+    assert_eq!(by_testid(&root, "filter-type-all").get_attribute("aria-pressed").as_deref(), Some("true"));
 }
 
 #[wasm_bindgen_test]

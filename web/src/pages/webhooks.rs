@@ -58,7 +58,8 @@ const URL_WRITE_DELAY_MS: u64 = 250;
 pub fn WebhooksPage() -> impl IntoView {
     let panel = expect_context::<Panel>();
     let q = |k: &str| crate::nav::query(k).unwrap_or_default();
-    let type_filter = RwSignal::new(q("type"));
+    // A type the tabs do not offer (a hand-edited URL) shows every type, with "All" selected.
+    let type_filter = RwSignal::new(Some(q("type")).filter(|t| ["application", "general", "automation", "other"].contains(&t.as_str())).unwrap_or_default());
     let health_filter = RwSignal::new(q("health"));
     let text = RwSignal::new(q("q"));
     let sort = RwSignal::new(if q("sort").is_empty() { "id".to_string() } else { q("sort") });
