@@ -208,6 +208,14 @@ async fn bad_json_and_a_missing_version_give_specific_errors_and_keep_the_text()
     plan(&root, bad_type).await;
     let error = text_of(&root, "sync-error");
     assert!(error.starts_with("desired #0 (\"A\"): user_id: expected a whole number"), "{error}");
+
+    // A huge name is named by its start only, never echoed whole.
+    let long = "N".repeat(300);
+    let too_long = format!(r#"[{{"name": "{long}", "subscription_url": "https://example.com/a", "event_action": "change", "event_object": "deal", "version": "2.0"}}]"#);
+    plan(&root, &too_long).await;
+    let error = text_of(&root, "sync-error");
+    assert!(error.starts_with(&format!("desired #0 (\"{}…\"), field name: name is 300 characters", "N".repeat(40))), "{error}");
+    assert!(!error.contains(&"N".repeat(41)), "{error}");
     drop(_app);
     assert_eq!(quota_on_list().await, "12 / 40", "nothing was sent");
 }

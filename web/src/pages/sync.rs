@@ -49,6 +49,8 @@ fn current_list(panel: Panel) -> Current {
 /// `#2 ("Deals")`: which desired webhook, as the core's reasons number them (from 0).
 fn item_label(index: usize, name: Option<&str>) -> String {
     match name.filter(|n| !n.trim().is_empty()) {
+        // At most 40 characters of the name: enough to find the item, and a 10 KB name stays out.
+        Some(n) if n.chars().count() > 40 => format!("desired #{index} (\"{}…\")", n.chars().take(40).collect::<String>()),
         Some(n) => format!("desired #{index} (\"{n}\")"),
         None => format!("desired #{index}"),
     }
