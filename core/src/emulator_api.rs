@@ -62,16 +62,30 @@ impl EmulatorClock {
     }
 }
 
-/// One attempt (or an event not sent) in the emulator's delivery log.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One attempt (or an event not sent) in the emulator's delivery log: the one description of its
+/// JSON (`GET /_emulator/deliveries` answers `{"deliveries": [...]}` of these, serialised by the
+/// emulator with serde; the panel reads them with the lenient [`decode_deliveries`]).
+///
+/// ```json
+/// {"id": 7, "webhookId": 3, "eventId": "5b0c…", "event": "change.deal", "attempt": 1, "at": 1764400000000,
+///  "result": "status", "status": 200, "durationMs": 12, "success": true, "counted": false, "banUntil": null,
+///  "afterDeletion": false, "duringBan": false, "redelivery": false,
+///  "requestBody": "{\"meta\":{…},\"data\":{…},\"previous\":null}",
+///  "requestHeaders": [["content-type", "application/json"], ["authorization", "Basic ••••"]]}
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct LoggedDelivery {
-    /// Stable and increasing: what `POST /_emulator/deliveries/{id}/redeliver` takes.
+    /// Stable and increasing (1, 2, …), never reused, even after a reset: what
+    /// `POST /_emulator/deliveries/{id}/redeliver` takes.
     pub id: u64,
     pub webhook_id: u64,
     pub event_id: String,
+    /// The event in v2 words, `action.object`: `change.deal`.
+    pub event: String,
     /// 1–4.
     pub attempt: u8,
-    /// Emulated time the attempt started (epoch ms).
+    /// Emulated time the attempt started, or the event was lost or dropped (epoch ms).
     pub at: Millis,
     /// `status`, `timeout`, `refused`, `lost` (banned, R12) or `dropped` (deleted, R13).
     pub result: String,
@@ -82,13 +96,18 @@ pub struct LoggedDelivery {
     pub counted: bool,
     /// This attempt started a ban lasting until then (R12).
     pub ban_until: Option<Millis>,
+    /// In flight when its webhook was deleted or removed, and ended after: its result counts for
+    /// its event and changed nothing (domain reference, "In flight…").
     pub after_deletion: bool,
+    /// In flight when a ban started, and ended during it: it changed nothing on the webhook.
     pub during_ban: bool,
-    /// Sent again on request (the emulator can redeliver; Pipedrive cannot).
+    /// Part of a redelivery: a fresh attempt chain of an event already delivered, with the same
+    /// event id (the emulator can redeliver; Pipedrive cannot).
     pub redelivery: bool,
-    /// The body that was sent (none for an event not sent).
+    /// The body that was sent; `null` when nothing was sent (lost or dropped).
     pub request_body: Option<String>,
-    /// The headers that were sent, `authorization` masked.
+    /// The headers that were sent, as `[name, value]` pairs; `authorization` masked as
+    /// `Basic ••••` (R14). Empty when nothing was sent.
     pub request_headers: Vec<(String, String)>,
 }
 
@@ -139,6 +158,7 @@ fn delivery(v: &Value) -> Option<LoggedDelivery> {
         id: as_u64(get("id"))?,
         webhook_id: as_u64(get("webhookId")).unwrap_or(0),
         event_id: text(get("eventId")).unwrap_or_default(),
+        event: text(get("event")).unwrap_or_default(),
         attempt: as_u64(get("attempt")).and_then(|a| u8::try_from(a).ok()).unwrap_or(1),
         at: millis(get("at")).unwrap_or(0),
         result: text(get("result")).unwrap_or_default(),

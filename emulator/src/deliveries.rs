@@ -3,6 +3,7 @@
 
 use crate::world::{DeliveryRecord, Due, World};
 use pipedrive_webhooks::delivery::{Admission, Next, Response};
+use pipedrive_webhooks::emulator_api::LoggedDelivery;
 use pipedrive_webhooks::payload::{basic_auth_header, encode_delivery, Emitted};
 use pipedrive_webhooks::{EventAction, Webhook, WebhookId};
 use std::cmp::Reverse;
@@ -84,8 +85,8 @@ pub enum RedeliverError {
 /// raises the ban counter, R11; a ban loses it, R12). Returns the event id and the webhook.
 pub fn redeliver(shared: &Shared, record: u64) -> Result<(String, WebhookId), RedeliverError> {
     let mut w = shared.lock();
-    let (webhook_id, event) = match w.log.iter().find(|r| r.id == record) {
-        Some(DeliveryRecord { webhook_id, event: Some(event), .. }) => (*webhook_id, event.clone()),
+    let (webhook_id, event) = match w.log.iter().find(|r| r.delivery.id == record) {
+        Some(DeliveryRecord { delivery, emitted: Some(event) }) => (delivery.webhook_id, event.clone()),
         _ => return Err(RedeliverError::UnknownRecord(record)),
     };
     if w.account.entry(webhook_id).is_none() {
@@ -164,28 +165,26 @@ pub async fn scheduler(shared: Arc<Shared>) {
     }
 }
 
+/// The log entry of attempt `d` of `event` before its result: which webhook, event and attempt.
+fn logged(d: &Due, event: &Emitted) -> LoggedDelivery {
+    LoggedDelivery {
+        webhook_id: d.webhook_id,
+        event_id: event.id.clone(),
+        event: format!("{}.{}", event.action.to_v2().as_str(), event.object),
+        attempt: d.attempt,
+        at: d.at,
+        redelivery: d.redelivery,
+        ..Default::default()
+    }
+}
+
 /// Admits an attempt that fell due; sends it, or records the event as lost or dropped.
 fn start(shared: &Arc<Shared>, d: Due) {
     let mut w = shared.lock();
     let Some(event) = w.events.get(&d.event).map(|(e, _)| e.clone()) else { return };
     let record = |result: &str| DeliveryRecord {
-        id: 0,
-        webhook_id: d.webhook_id,
-        event_id: event.id.clone(),
-        attempt: d.attempt,
-        at: d.at,
-        result: result.into(),
-        status: None,
-        duration_ms: 0,
-        success: false,
-        counted: false,
-        ban_until: None,
-        after_deletion: false,
-        during_ban: false,
-        redelivery: d.redelivery,
-        request_body: None,
-        request_headers: Vec::new(),
-        event: Some(event.clone()),
+        delivery: LoggedDelivery { result: result.into(), ..logged(&d, &event) },
+        emitted: Some(event.clone()),
     };
     match w.account.admit(d.webhook_id, d.at) {
         Some((Admission::Send, _)) => {
@@ -229,23 +228,20 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
         _ => "timeout",
     };
     w.record(DeliveryRecord {
-        id: 0,
-        webhook_id: d.webhook_id,
-        event_id: event.id.clone(),
-        attempt: d.attempt,
-        at: d.at,
-        result: result_word.into(),
-        status: out.status,
-        duration_ms: out.end - d.at,
-        success: out.success,
-        counted: out.counted,
-        ban_until: out.ban_until,
-        after_deletion: out.after_deletion,
-        during_ban: out.during_ban,
-        redelivery: d.redelivery,
-        request_body: Some(body),
-        request_headers: masked(&headers),
-        event: Some(event.clone()),
+        delivery: LoggedDelivery {
+            result: result_word.into(),
+            status: out.status,
+            duration_ms: out.end - d.at,
+            success: out.success,
+            counted: out.counted,
+            ban_until: out.ban_until,
+            after_deletion: out.after_deletion,
+            during_ban: out.during_ban,
+            request_body: Some(body),
+            request_headers: masked(&headers),
+            ..logged(&d, &event)
+        },
+        emitted: Some(event.clone()),
     });
     if let Next::Retry { attempt, at } = out.next {
         w.schedule(at, d.webhook_id, attempt, d.event, d.redelivery);

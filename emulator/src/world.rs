@@ -5,6 +5,7 @@
 use crate::clock::Clock;
 use crate::seed::Seed;
 use pipedrive_webhooks::delivery::{Phase, Step};
+use pipedrive_webhooks::emulator_api::LoggedDelivery;
 use pipedrive_webhooks::payload::Emitted;
 use pipedrive_webhooks::{Account, Caller, Millis, WebhookId};
 use serde::{Deserialize, Serialize};
@@ -14,57 +15,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// One attempt (or an event not sent), as `GET /_emulator/deliveries` lists it.
-///
-/// ```json
-/// {"id": 7, "webhookId": 3, "eventId": "5b0c…", "attempt": 1, "at": 1764400000000, "result": "status",
-///  "status": 200, "durationMs": 12, "success": true, "counted": false, "banUntil": null,
-///  "afterDeletion": false, "duringBan": false, "redelivery": false,
-///  "requestBody": "{\"meta\":{…},\"data\":{…},\"previous\":null}",
-///  "requestHeaders": [["content-type", "application/json"], ["authorization", "Basic ••••"]]}
-/// ```
+/// One entry of the delivery log: the core's [`LoggedDelivery`] (its JSON, as
+/// `GET /_emulator/deliveries` lists it) plus the event itself, kept so that the entry can be
+/// redelivered after the event's last attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct DeliveryRecord {
-    /// Stable and increasing (1, 2, …), never reused, even after a reset; `POST
-    /// /_emulator/deliveries/{id}/redeliver` names a record by it. Set by [`World::record`].
-    #[serde(default)]
-    pub id: u64,
-    pub webhook_id: WebhookId,
-    pub event_id: String,
-    pub attempt: u8,
-    /// Policy time the attempt started (or the event was lost/dropped).
-    pub at: Millis,
-    /// `status`, `timeout`, `refused`, `lost` (banned, R12) or `dropped` (deleted, R13).
-    pub result: String,
-    pub status: Option<u16>,
-    pub duration_ms: Millis,
-    pub success: bool,
-    /// Raised the ban counter (R11).
-    pub counted: bool,
-    pub ban_until: Option<Millis>,
-    /// The attempt was in flight when its webhook was deleted or removed, and ended after: its
-    /// result counts for its event and changed nothing (domain reference, "In flight…").
-    #[serde(default)]
-    pub after_deletion: bool,
-    /// The attempt was in flight when a ban started and ended during it: it changed nothing on
-    /// the webhook (the ban counter is frozen).
-    #[serde(default)]
-    pub during_ban: bool,
-    /// Part of a redelivery (`POST /_emulator/deliveries/{id}/redeliver`): a fresh attempt chain
-    /// of an event already delivered, with the same event id.
-    #[serde(default)]
-    pub redelivery: bool,
-    /// The body sent; `null` when nothing was sent (lost or dropped).
-    #[serde(default)]
-    pub request_body: Option<String>,
-    /// The headers the emulator set, as `[name, value]` pairs; `authorization` masked as
-    /// `Basic ••••` (R14). Empty when nothing was sent.
-    #[serde(default)]
-    pub request_headers: Vec<(String, String)>,
-    /// The event, kept so that the record can be redelivered after the event's last attempt.
+    #[serde(flatten)]
+    pub delivery: LoggedDelivery,
     #[serde(skip)]
-    pub event: Option<Arc<Emitted>>,
+    pub emitted: Option<Arc<Emitted>>,
 }
 
 /// An attempt waiting for its time (R10): a start, ordered as the core orders work at an instant
@@ -202,13 +161,13 @@ impl World {
     /// Appends `r` with the next record id (returned); the oldest records go past [`LOG_KEPT`]
     /// records or [`LOG_BODY_BYTES`] of bodies.
     pub fn record(&mut self, mut r: DeliveryRecord) -> u64 {
-        r.id = self.next_record;
+        r.delivery.id = self.next_record;
         self.next_record += 1;
-        self.log_bytes += r.request_body.as_ref().map_or(0, String::len);
+        self.log_bytes += r.delivery.request_body.as_ref().map_or(0, String::len);
         self.log.push_back(r);
         while self.log.len() > LOG_KEPT || (self.log_bytes > LOG_BODY_BYTES && self.log.len() > 1) {
             let Some(old) = self.log.pop_front() else { break };
-            self.log_bytes -= old.request_body.as_ref().map_or(0, String::len);
+            self.log_bytes -= old.delivery.request_body.as_ref().map_or(0, String::len);
         }
         self.next_record - 1
     }
@@ -269,25 +228,8 @@ mod tests {
     use super::*;
 
     fn record(body: usize) -> DeliveryRecord {
-        DeliveryRecord {
-            id: 0,
-            webhook_id: 1,
-            event_id: "e".into(),
-            attempt: 1,
-            at: 0,
-            result: "status".into(),
-            status: Some(200),
-            duration_ms: 1,
-            success: true,
-            counted: false,
-            ban_until: None,
-            after_deletion: false,
-            during_ban: false,
-            redelivery: false,
-            request_body: Some("x".repeat(body)),
-            request_headers: Vec::new(),
-            event: None,
-        }
+        let delivery = LoggedDelivery { webhook_id: 1, event_id: "e".into(), attempt: 1, result: "status".into(), status: Some(200), duration_ms: 1, success: true, request_body: Some("x".repeat(body)), ..Default::default() };
+        DeliveryRecord { delivery, emitted: None }
     }
 
     #[test]
@@ -297,14 +239,14 @@ mod tests {
             w.record(record(1));
         }
         assert_eq!(w.log.len(), LOG_KEPT);
-        assert_eq!((w.log.front().unwrap().id, w.log.back().unwrap().id), (6, LOG_KEPT as u64 + 5));
+        assert_eq!((w.log.front().unwrap().delivery.id, w.log.back().unwrap().delivery.id), (6, LOG_KEPT as u64 + 5));
         let big = LOG_BODY_BYTES / 4 + 1;
         for _ in 0..4 {
             w.record(record(big));
         }
         assert!(w.log_bytes <= LOG_BODY_BYTES, "{}", w.log_bytes);
         assert_eq!(w.log.len(), 3, "the oldest went, down to what fits");
-        assert_eq!(w.log_bytes, w.log.iter().map(|r| r.request_body.as_ref().map_or(0, String::len)).sum::<usize>());
+        assert_eq!(w.log_bytes, w.log.iter().map(|r| r.delivery.request_body.as_ref().map_or(0, String::len)).sum::<usize>());
         w.reset().unwrap();
         assert_eq!(w.record(record(1)), LOG_KEPT as u64 + 10, "ids are never reused, even after a reset");
     }

@@ -433,6 +433,10 @@ async fn redeliver_sends_the_event_again_as_a_fresh_marked_attempt_chain() {
     let log = wait_for_log(&c, &base, |l| l.len() == 1).await;
     let first = &log[0];
     assert_eq!((first["success"].as_bool(), first["redelivery"].as_bool()), (Some(true), Some(false)));
+    assert_eq!((first["event"].as_str(), first["eventId"].as_str()), (Some("change.deal"), Some(event_id.as_str())), "the event in v2 words, beside its id");
+    // The core reads the log the panel shows, the new field included.
+    let decoded = pipedrive_webhooks::emulator_api::decode_deliveries(json!({"deliveries": log}).to_string().as_bytes()).unwrap();
+    assert_eq!((decoded[0].event.as_str(), decoded[0].id), ("change.deal", first["id"].as_u64().unwrap()));
     let first_id = first["id"].as_u64().unwrap();
     assert!(first_id >= 1);
     let sent_body: Value = serde_json::from_str(first["requestBody"].as_str().unwrap()).unwrap();

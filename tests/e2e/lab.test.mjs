@@ -60,7 +60,9 @@ test("the Deliveries page shows an emulator event's attempts, the request, and R
   await page.waitForTimeout(100);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 1280 px window`);
-  assert.match(await page.locator("code.event-id").first().getAttribute("title"), /^[0-9a-f-]{36}$/);
+  // The event in words, its id in the tooltip.
+  assert.equal(await page.locator("code.event-id").first().textContent(), "change.deal");
+  assert.match(await page.locator("code.event-id").first().getAttribute("title"), /^event id [0-9a-f-]{36}$/);
   await page.screenshot({ path: screenshotPath("deliveries-emulator-1280"), fullPage: true });
   assert.deepEqual(errors, []);
 });

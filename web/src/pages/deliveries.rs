@@ -18,7 +18,10 @@ struct Attempt {
     key: u64,
     at: Millis,
     webhook_id: u64,
+    /// `action.object` (`change.deal`); the emulator's event id when it did not say.
     event: String,
+    /// The event id: the same for every attempt and every webhook of one event.
+    event_id: String,
     attempt: u8,
     outcome: String,
     success: bool,
@@ -58,6 +61,7 @@ fn sandbox_attempts(panel: &Panel) -> Vec<Attempt> {
                     at: l.at,
                     webhook_id: l.webhook_id,
                     event: l.event.clone(),
+                    event_id: l.event_id.to_string(),
                     attempt: l.attempt,
                     outcome,
                     success: l.success,
@@ -87,8 +91,8 @@ fn rows_html(list: &[Attempt], now: Millis, open: Option<u64>) -> String {
         text(absolute(a.at), &mut h);
         h.push_str(r#"">"#);
         text(relative(a.at, now), &mut h);
-        let _ = write!(h, r#"</td><td><a href="/webhooks/{0}">#{0}</a></td><td><code class="event-id" title=""#, a.webhook_id);
-        html_escape::encode_double_quoted_attribute_to_string(&a.event, &mut h);
+        let _ = write!(h, r#"</td><td><a href="/webhooks/{0}">#{0}</a></td><td><code class="event-id" title="event id "#, a.webhook_id);
+        html_escape::encode_double_quoted_attribute_to_string(&a.event_id, &mut h);
         h.push_str(r#"">"#);
         text(&a.event, &mut h);
         h.push_str("</code>");
@@ -177,7 +181,8 @@ pub fn DeliveriesPage() -> impl IntoView {
                                 key: d.id,
                                 at: d.at,
                                 webhook_id: d.webhook_id,
-                                event: d.event_id.clone(),
+                                event: if d.event.is_empty() { d.event_id.clone() } else { d.event.clone() },
+                                event_id: d.event_id.clone(),
                                 attempt: d.attempt,
                                 outcome,
                                 success: d.success,
