@@ -36,6 +36,19 @@ async fn the_deliveries_page_lists_attempts_and_redeliver_adds_a_fresh_chain() {
     choose(&root, "deliveries-result", "not_sent");
     settle().await;
     assert!(find(&root, "deliveries-empty").is_some() || rows(&root) < before);
+    // The filters are in the URL, and a reload there starts filtered.
+    choose(&root, "deliveries-result", "success");
+    let webhook = by_testid(&root, "deliveries-webhook").query_selector("option:nth-child(2)").unwrap().expect("a webhook option").get_attribute("value").unwrap();
+    choose(&root, "deliveries-webhook", &webhook);
+    settle().await;
+    assert_eq!(location(), format!("/deliveries?webhook={webhook}&result=success"));
+    let filtered = rows(&root);
+    drop(_app);
+    let (root, _app) = remount_at(&format!("/deliveries?webhook={webhook}&result=success"));
+    settle().await;
+    assert_eq!(input_value(&root, "deliveries-webhook"), webhook, "the webhook filter is restored");
+    assert_eq!(input_value(&root, "deliveries-result"), "success");
+    assert_eq!(rows(&root), filtered);
 }
 
 #[wasm_bindgen_test]

@@ -145,8 +145,22 @@ fn rows_html(list: &[Attempt], now: Millis, open: Option<u64>) -> String {
 pub fn DeliveriesPage() -> impl IntoView {
     let panel = expect_context::<Panel>();
     let remote = RwSignal::new(None::<Result<Vec<Attempt>, String>>);
-    let webhook_filter = RwSignal::new(String::new());
-    let result_filter = RwSignal::new(String::new());
+    // The filters live in the URL (`/deliveries?webhook=3&result=failed`): a filtered log can be
+    // shared and survives a reload. Written with `replaceState` (not a new history entry), not on
+    // the first run (the URL already holds them).
+    let webhook_filter = RwSignal::new(crate::nav::query("webhook").unwrap_or_default());
+    let result_filter = RwSignal::new(crate::nav::query("result").unwrap_or_default());
+    Effect::new(move |first: Option<()>| {
+        let (w, r) = (webhook_filter.get(), result_filter.get());
+        if first.is_none() {
+            return;
+        }
+        let query: Vec<String> = [("webhook", w), ("result", r)].into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(&v))).collect();
+        let url = if query.is_empty() { "/deliveries".to_string() } else { format!("/deliveries?{}", query.join("&")) };
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    });
     let open = RwSignal::new(None::<u64>);
     let paused = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
@@ -284,7 +298,7 @@ pub fn DeliveriesPage() -> impl IntoView {
             <label class="field-inline">"Webhook "
                 <select data-testid="deliveries-webhook" prop:value=move || webhook_filter.get() on:change=move |ev| webhook_filter.set(event_target_value(&ev))>
                     <option value="">"All"</option>
-                    {move || webhook_ids.get().into_iter().map(|id| view! { <option value=id.to_string()>{format!("#{id}")}</option> }).collect_view()}
+                    {move || webhook_ids.get().into_iter().map(|id| view! { <option value=id.to_string() selected=move || webhook_filter.get() == id.to_string()>{format!("#{id}")}</option> }).collect_view()}
                 </select>
             </label>
             <label class="field-inline">"Result "
