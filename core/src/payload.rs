@@ -290,6 +290,35 @@ pub struct Emitted {
     pub previous: Value,
 }
 
+impl Emitted {
+    /// The event as a webhook of `version` names it: `change.deal` in v2 (`meta.action` and
+    /// `meta.entity`), `updated.deal` in v1 (its `event` field).
+    ///
+    /// ```
+    /// use pipedrive_webhooks::payload::Emitted;
+    /// use pipedrive_webhooks::{EventAction, PayloadVersion};
+    /// let e = Emitted { id: "e".into(), action: EventAction::Create, object: "person".into(), entity_id: "1".into(),
+    ///     company_id: 1, user_id: 1, at: 0, data: serde_json::Value::Null, previous: serde_json::Value::Null };
+    /// assert_eq!((e.name(PayloadVersion::V2), e.name(PayloadVersion::V1)), ("create.person".into(), "added.person".into()));
+    /// ```
+    pub fn name(&self, version: PayloadVersion) -> String {
+        let action = match version {
+            PayloadVersion::V2 => self.action.to_v2().as_str(),
+            PayloadVersion::V1 => v1_word(self.action),
+        };
+        format!("{action}.{}", self.object)
+    }
+}
+
+/// The v1 word a delivery uses for an action (merges are delivered as updates).
+fn v1_word(action: EventAction) -> &'static str {
+    match action.to_v2() {
+        EventAction::Create => "added",
+        EventAction::Delete => "deleted",
+        _ => "updated",
+    }
+}
+
 /// The body Pipedrive POSTs for `event` to `webhook` on `attempt` (1–4), in the
 /// webhook's payload version (domain reference, section 3). [`decode_delivery`] reads it back.
 ///
@@ -331,22 +360,17 @@ pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attem
             "previous": empty_on(EventAction::Create, &event.previous),
         }),
         PayloadVersion::V1 => {
-            let v1_action = match action {
-                EventAction::Create => "added",
-                EventAction::Delete => "deleted",
-                _ => "updated",
-            };
             let id: Value = event.entity_id.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::String(event.entity_id.clone()));
             serde_json::json!({
                 "v": 1,
-                "event": format!("{v1_action}.{}", event.object),
+                "event": event.name(PayloadVersion::V1),
                 "retry": attempt.saturating_sub(1),
                 "current": empty_on(EventAction::Delete, &event.data),
                 "previous": empty_on(EventAction::Create, &event.previous),
                 "matches_filters": {"current": []},
                 "meta": {
                     "v": 1,
-                    "action": v1_action,
+                    "action": v1_word(action),
                     "object": event.object,
                     "id": id,
                     "company_id": event.company_id,

@@ -5,7 +5,7 @@ use crate::world::{DeliveryRecord, Due, World};
 use pipedrive_webhooks::delivery::{Admission, Next, Response};
 use pipedrive_webhooks::emulator_api::LoggedDelivery;
 use pipedrive_webhooks::payload::{basic_auth_header, encode_delivery, Emitted};
-use pipedrive_webhooks::{EventAction, Webhook, WebhookId};
+use pipedrive_webhooks::{EventAction, PayloadVersion, Webhook, WebhookId};
 use std::cmp::Reverse;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -166,11 +166,12 @@ pub async fn scheduler(shared: Arc<Shared>) {
 }
 
 /// The log entry of attempt `d` of `event` before its result: which webhook, event and attempt.
-fn logged(d: &Due, event: &Emitted) -> LoggedDelivery {
+/// `version` names the event as the webhook receives it (`updated.person` for v1).
+fn logged(d: &Due, event: &Emitted, version: PayloadVersion) -> LoggedDelivery {
     LoggedDelivery {
         webhook_id: d.webhook_id,
         event_id: event.id.clone(),
-        event: format!("{}.{}", event.action.to_v2().as_str(), event.object),
+        event: event.name(version),
         attempt: d.attempt,
         at: d.at,
         redelivery: d.redelivery,
@@ -182,8 +183,10 @@ fn logged(d: &Due, event: &Emitted) -> LoggedDelivery {
 fn start(shared: &Arc<Shared>, d: Due) {
     let mut w = shared.lock();
     let Some(event) = w.events.get(&d.event).map(|(e, _)| e.clone()) else { return };
+    // A webhook already gone (R13) names its event in v2 words.
+    let version = w.account.entry(d.webhook_id).map_or(PayloadVersion::V2, |e| e.webhook.version);
     let record = |result: &str| DeliveryRecord {
-        delivery: LoggedDelivery { result: result.into(), ..logged(&d, &event) },
+        delivery: LoggedDelivery { result: result.into(), ..logged(&d, &event, version) },
         emitted: Some(event.clone()),
     };
     match w.account.admit(d.webhook_id, d.at) {
@@ -239,7 +242,7 @@ async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitt
             during_ban: out.during_ban,
             request_body: Some(body),
             request_headers: masked(&headers),
-            ..logged(&d, &event)
+            ..logged(&d, &event, webhook.version)
         },
         emitted: Some(event.clone()),
     });

@@ -34,7 +34,9 @@ async fn r14_deliveries_carry_basic_auth_and_decode_in_both_versions() {
     let v1 = subscribe(&c, &base, &format!("{rx}/ok"), "1.0", json!({"event_action": "updated"})).await;
     let sent = event(&c, &base, "change").await;
     assert_eq!(sent["webhooks"], json!([v2, v1]));
-    wait_for_log(&c, &base, "two deliveries", |l| l.iter().filter(|d| d["success"] == true).count() == 2).await;
+    let log = wait_for_log(&c, &base, "two deliveries", |l| l.iter().filter(|d| d["success"] == true).count() == 2).await;
+    // The log names the event as each webhook received it: v1's `event` field, v2's action.entity.
+    assert_eq!((of(&log, v2)[0]["event"].as_str(), of(&log, v1)[0]["event"].as_str()), (Some("change.deal"), Some("updated.deal")));
     let got = received.all();
     let (_, auth, body) = got.iter().find(|(_, a, _)| a.is_some()).expect("the v2 delivery");
     assert!(verify_basic_auth(auth.as_deref(), "pipedrive", "s3cret"));

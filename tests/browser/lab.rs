@@ -5,6 +5,7 @@
 use pipedrive_webhooks::emulator_api::decode_check_report;
 use pipedrive_webhooks_tests::*;
 use pipedrive_webhooks_web::ReportCard;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
 
@@ -26,9 +27,14 @@ async fn the_deliveries_page_lists_attempts_and_redeliver_adds_a_fresh_chain() {
     assert!(before >= 3, "create.deal reaches several seeded webhooks: {before}");
     let first = text_of(&root, "delivery-result-0");
     assert!(first.starts_with("HTTP 2"), "{first}");
-    // The newest row first; Redeliver makes a new attempt chain, marked.
-    click(&root, "redeliver-0");
+    // The newest row first; Redeliver makes a new attempt chain, marked. The rows are redrawn,
+    // and the keyboard stays where it pressed.
+    let button = by_testid(&root, "redeliver-0").unchecked_into::<web_sys::HtmlElement>();
+    button.focus().unwrap();
+    button.click();
     settle().await;
+    let doc = web_sys::window().unwrap().document().unwrap();
+    assert_eq!(doc.active_element().and_then(|e| e.get_attribute("data-testid")).as_deref(), Some("redeliver-0"), "focus kept after the redraw");
     assert_eq!(rows(&root), before + 1);
     assert!(find(&root, "redelivery-0").is_some(), "the new row is marked as a redelivery");
     assert!(text_of(&root, "toast").starts_with("Redelivered to #"));
@@ -72,6 +78,8 @@ async fn the_report_card_renders_a_recorded_check_report() {
     assert_eq!(text_of(&root, "projection-deletion_after_ms"), "Deletion (R13)not deleted: successes keep resetting the 72 h clock");
     assert!(by_testid(&root, "projection-bans_per_day").query_selector("a[href='/rules#r12']").unwrap().is_some());
     assert!(!text_of(&root, "projection").contains("_"), "no raw JSON keys");
+    let order: Vec<String> = (0..4).map(|i| root.query_selector_all("[data-testid=projection] dt").unwrap().item(i).unwrap().text_content().unwrap()).collect();
+    assert_eq!(order, ["Events a day", "First-try failures (R11) a day", "Bans (R12) a day", "Lost events a day"], "the CLI's order, not the JSON's");
     // The projection's scenario re-run by the core's simulator, drawn as its timeline.
     assert!(root.query_selector("[data-testid=report-card] svg").unwrap().is_some(), "a timeline chart");
     let bans: u64 = text_of(&root, "sum-bans").parse().unwrap_or(0);

@@ -388,6 +388,8 @@ async fn links_back_and_forward_move_between_pages_without_a_reload() {
     settle().await;
     assert_eq!(location(), "/sync");
     assert_eq!(web_sys::window().unwrap().document().unwrap().title(), "Sync · pipedrive-webhooks", "each page names itself");
+    let focused = web_sys::window().unwrap().document().unwrap().active_element().map(|e| e.id());
+    assert_eq!(focused.as_deref(), Some("main"), "after a navigation the keyboard starts at the content");
     assert!(find(&root, "sync-desired").is_some(), "the Sync page shows");
     assert!(find(&root, "row-101").is_none(), "the list is gone");
     assert_eq!(current_nav_links(&root), ["Sync"]);

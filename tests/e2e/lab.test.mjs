@@ -103,5 +103,10 @@ test("the Check receiver page runs the emulator's check and renders the report c
   await page.getByTestId("connection-select").selectOption("sandbox");
   await page.getByTestId("check-not-emulator").waitFor();
   assert.ok(await page.getByTestId("check-start").isDisabled());
+  assert.equal(await page.getByTestId("report-card").count(), 0, "the emulator's report is not shown on the sandbox");
+  // And back: the emulator is found again, the form usable.
+  await page.getByTestId("connection-select").selectOption({ label: "Emulator" });
+  await page.getByTestId("check-not-emulator").waitFor({ state: "detached" });
+  assert.ok(await page.getByTestId("check-start").isEnabled());
   assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [], "only the refused check's 400");
 });

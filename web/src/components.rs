@@ -126,6 +126,26 @@ pub fn ConfirmDialog(
     }
 }
 
+/// The `data-testid` of the focused element, if any: what [`refocus_soon`] puts focus back on.
+pub fn focused_testid() -> Option<String> {
+    document().active_element().and_then(|el| el.get_attribute("data-testid"))
+}
+
+/// After a redraw that replaced the focused control (HTML text rows), puts keyboard focus back
+/// on the control with the same `data-testid`, unless the user has moved it elsewhere meanwhile.
+pub fn refocus_soon(testid: Option<String>) {
+    let Some(id) = testid else { return };
+    set_timeout(
+        move || {
+            let lost = document().active_element().is_none_or(|el| el.tag_name() == "BODY");
+            if let (true, Ok(Some(el))) = (lost, document().query_selector(&format!("[data-testid=\"{id}\"]"))) {
+                let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
+}
+
 /// Whether a modal dialog is open (global shortcuts stand still then).
 pub fn dialog_open() -> bool {
     document().query_selector("dialog[open]").ok().flatten().is_some()

@@ -40,7 +40,23 @@ fn Shell() -> impl IntoView {
     let nav = expect_context::<Nav>();
     // Only a change of page redraws it: a new query or the same path again keeps the page's state.
     let page = Memo::new(move |_| nav.page());
-    Effect::new(move |_| document().set_title(&page.with(Page::title)));
+    Effect::new(move |first: Option<()>| {
+        document().set_title(&page.with(Page::title));
+        // After a navigation, keyboard and screen-reader users start at the new page's content
+        // (unless the page put focus on a field itself, as New webhook does).
+        if first.is_some() {
+            set_timeout(
+                || {
+                    let main = document().get_element_by_id("main");
+                    let inside = document().active_element().zip(main.clone()).is_some_and(|(el, m)| m.contains(Some(&el)) && el != m);
+                    if let (false, Some(m)) = (inside, main) {
+                        let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(m).focus();
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    });
     // Keyboard: `/` focuses search, `n` opens New webhook (not while typing in a field).
     let keys = window_event_listener(leptos::ev::keydown, move |e| {
         let typing = e

@@ -516,6 +516,8 @@ impl Panel {
         // A 429's hold belongs to the account it came from.
         self.api_blocked.set(None);
         self.server_clock.set(None);
+        // Probe the clock again: switching back to an emulator must find it an emulator again.
+        self.clock_probed.set(None);
         self.loaded_at.set(None);
         self.live.set(LiveState::Idle);
         self.refresh();

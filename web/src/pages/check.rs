@@ -51,7 +51,11 @@ fn card_html(report: &CheckReport) -> String {
         let _ = write!(h, r#"<li><span class="hist-label">≤ {le} ms</span><span class="hist-bar" style="width: {}%"></span><span class="hist-count">{count}</span></li>"#, count * 100 / max_count);
     }
     h.push_str(r#"</ol><h3>Projection</h3><dl class="rules" data-testid="projection">"#);
-    for (k, v) in &report.projection {
+    // The CLI's order (the traffic, then what it costs a day, then the deletion), not the JSON's
+    // key order; figures this panel does not know last.
+    let mut figures: Vec<&(String, String)> = report.projection.iter().collect();
+    figures.sort_by_key(|(k, _)| PROJECTION_ORDER.iter().position(|o| o == k).unwrap_or(PROJECTION_ORDER.len()));
+    for (k, v) in figures {
         let (label, value) = projection_line(k, v);
         let _ = write!(h, r#"<div class="rule" data-testid="projection-{}"><dt>"#, html_escape::encode_double_quoted_attribute(k));
         rule_html(&label, &mut h);
@@ -62,6 +66,20 @@ fn card_html(report: &CheckReport) -> String {
     h.push_str("</dl>");
     h
 }
+
+/// The projection's figures in the order the card shows them.
+const PROJECTION_ORDER: [&str; 10] = [
+    "events_per_minute",
+    "simulated_ms",
+    "events_per_day",
+    "first_try_failures_per_day",
+    "bans_per_day",
+    "lost_events_per_day",
+    "lost_during_ban_per_day",
+    "failed_all_attempts_per_day",
+    "dropped_after_deletion_per_day",
+    "deletion_after_ms",
+];
 
 /// A projection figure for people, in the CLI's words: "Bans a day (R12)" · "1.2",
 /// "Deletion (R13)" · "after 72 h 00 min 04 s". A key this panel does not know is shown as sent.
@@ -227,7 +245,8 @@ pub fn CheckPage() -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="check-error">{e}</p> })}
             <button type="submit" class="btn primary" data-testid="check-start" disabled=move || busy.get() || !panel.is_emulator()>{move || if busy.get() { "Checking…" } else { "Check" }}</button>
         </form>
-        {move || run.get().map(|r| {
+        // A run belongs to the emulator it ran on: not shown on another connection.
+        {move || run.get().filter(|_| panel.is_emulator()).map(|r| {
             let report = r.report.clone();
             view! {
                 {(r.state == "running").then(|| view! {

@@ -317,7 +317,10 @@ pub fn DeliveriesPage() -> impl IntoView {
             })}
         </div>
         {move || message.get().map(|m| view! { <p class="error-banner" role="alert" data-testid="deliveries-error">{m}</p> })}
-        {move || match shown.get() {
+        {move || {
+            // Rows are redrawn as HTML text (a refresh, Request, Redeliver): keep the keyboard's place.
+            crate::components::refocus_soon(crate::components::focused_testid());
+            match shown.get() {
             Err(e) => view! { <div class="error-state" role="alert" data-testid="deliveries-load-error"><strong>{e}</strong></div> }.into_any(),
             Ok(list) if list.is_empty() => view! {
                 <div class="empty" data-testid="deliveries-empty"><p>{if panel.is_sandbox() { "No deliveries yet: trigger an event on the Sandbox tools page." } else { "No deliveries yet: POST an event to /_emulator/events." }}</p></div>
@@ -349,6 +352,6 @@ pub fn DeliveriesPage() -> impl IntoView {
                     </table>
                 }.into_any()
             }
-        }}
+        }}}
     }
 }
