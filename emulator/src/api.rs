@@ -28,21 +28,26 @@ fn error(e: &ApiError) -> Response {
     json(e.status(), e.body())
 }
 
-/// The token of a request: `x-api-token`, `Authorization: Bearer`, or `?api_token=`.
-fn token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+/// The token of a request, and whether it came as an OAuth access token: `Authorization: Bearer`
+/// (OAuth), or `x-api-token` / `?api_token=` (a user's API token).
+fn token(headers: &HeaderMap, uri: &Uri) -> Option<(String, bool)> {
     if let Some(t) = headers.get("x-api-token").and_then(|v| v.to_str().ok()) {
-        return Some(t.trim().to_string());
+        return Some((t.trim().to_string(), false));
     }
     if let Some(b) = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
-        return Some(b.trim().to_string());
+        return Some((b.trim().to_string(), true));
     }
-    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).find(|(k, _)| k == "api_token").map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).find(|(k, _)| k == "api_token").map(|(_, v)| (v.into_owned(), false))
 }
 
 /// Authenticates and rate-limits a request: the caller and the limiter's verdict, or the answer.
+/// As Pipedrive: an app's OAuth access token works only as `Authorization: Bearer`, a user's API
+/// token only as `x-api-token` (or the query); the other way round is a 401, so a client that
+/// sends a token the wrong way fails here as it would in production.
 fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri) -> Result<(Caller, Verdict), Response> {
     let mut w = shared.lock();
-    let Some((token, caller)) = token(headers, uri).and_then(|t| w.tokens.get(&t).map(|c| (t, *c))) else {
+    let found = token(headers, uri).and_then(|(t, bearer)| w.tokens.get(&t).map(|c| (t, *c, bearer)));
+    let Some((token, caller)) = found.filter(|(_, c, bearer)| matches!(c, Caller::App { .. }) == *bearer).map(|(t, c, _)| (t, c)) else {
         return Err(error(&ApiError::Unauthorized));
     };
     let verdict = ratelimit::check(w.windows.entry(token).or_default(), shared.rate_limit, Instant::now());

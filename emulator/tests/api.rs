@@ -21,6 +21,10 @@ async fn r01_auth_by_header_bearer_or_query_and_unauthorized_bodies() {
     assert_eq!(none.status(), 401);
     assert_eq!(none.json::<Value>().await.unwrap(), json!({"success": false, "error": "unauthorized access", "errorCode": 401}));
     assert_eq!(c.get(format!("{base}/v1/webhooks")).header("x-api-token", "nope").send().await.unwrap().status(), 401);
+    // Each kind of token only the way Pipedrive takes it: OAuth as Bearer, API tokens as x-api-token.
+    assert_eq!(c.get(format!("{base}/v1/webhooks")).header("x-api-token", "app-token-admin").send().await.unwrap().status(), 401);
+    assert_eq!(c.get(format!("{base}/v1/webhooks")).bearer_auth("admin-api-token").send().await.unwrap().status(), 401);
+    assert_eq!(c.get(format!("{base}/v1/webhooks")).bearer_auth("app-token-admin").send().await.unwrap().status(), 200);
     for req in [
         c.get(format!("{base}/v1/webhooks")).header("x-api-token", "admin-api-token"),
         c.get(format!("{base}/v1/webhooks?api_token=admin-api-token")),

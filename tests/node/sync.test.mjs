@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import net from "node:net";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -220,6 +221,21 @@ test("the CLI: plan exits 0 in sync, 2 with changes, 1 on error; sync applies; t
     const noVersion = await run(["plan", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
     assert.equal(noVersion.code, 1);
     assert.match(noVersion.stderr, /item 0 needs "version"/);
+    // Each error one line in the CLI's words.
+    const bogus = await run(["plan", file, "--base-url", api.url, "--bogus"], env);
+    assert.equal(bogus.code, 1);
+    assert.equal(bogus.stderr.trim(), "pipedrive-webhooks: unknown option --bogus (see --help)");
+    const folder = await run(["plan", dir, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(folder.code, 1);
+    assert.match(folder.stderr, /cannot read .*: it is a directory$/m);
+    const port = await new Promise((resolve) => { const srv = net.createServer().listen(0, "127.0.0.1", () => { const p = srv.address().port; srv.close(() => resolve(p)); }); });
+    const closed = await run(["list", "--base-url", `http://127.0.0.1:${port}/api/v1`, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(closed.code, 1);
+    assert.match(closed.stderr, new RegExp(`could not reach http://127\\.0\\.0\\.1:${port}/api/v1: ECONNREFUSED`), "the reason, not node's bare \"fetch failed\"");
+    const badBody = await run(["decode"], {}, JSON.stringify({ meta: { action: "change", entity: "deal", version: "2.0" }, data: {} }));
+    assert.equal(badBody.code, 1);
+    assert.match(badBody.stderr, /meta\.id/);
+    assert.doesNotMatch(badBody.stderr, /desired set/, "a delivery body is not a desired set");
     const help = await run(["--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /exit codes:/);

@@ -61,7 +61,8 @@ function readDesired(file) {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    fail(`cannot read ${file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
+    const why = { ENOENT: "no such file", EISDIR: "it is a directory", EACCES: "permission denied" }[e.code] ?? e.message;
+    fail(`cannot read ${file}: ${why}`);
   }
   let value;
   try {
@@ -93,8 +94,10 @@ function config(values) {
 }
 
 /** An API error in one line: the API's message and what to do (a plan's refusal already says it). */
-function explain(e) {
+function explain(e, context) {
   if (e.code === "LIMIT_REACHED" && /\(R2\); /.test(e.message)) return e.message;
+  // A delivery body that does not decode: the message says which field; no hint about desired sets.
+  if (context === "decode") return e.message;
   const hint = {
     UNAUTHORIZED: "check the token; OAuth access tokens expire after 60 minutes",
     FORBIDDEN: "the token lacks the webhooks:full (or admin) scope, or the webhook is another app's or user's",
@@ -124,13 +127,30 @@ async function listWebhooks(cfg) {
   try {
     res = await fetch(req.url, { method: req.method, headers: req.headers });
   } catch (e) {
-    throw Object.assign(new Error(`could not reach ${req.url.split("/webhooks")[0]}: ${e?.cause?.code ?? e.message}`), { code: "NETWORK" });
+    // node's fetch says only "fetch failed": the reason is its cause (a code, or several attempts).
+    const why = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.cause?.message ?? e.message;
+    throw Object.assign(new Error(`could not reach ${req.url.split("/webhooks")[0]}: ${why}`), { code: "NETWORK" });
   }
   return pw.decodeResponse("list", { status: res.status, headers: res.headers, body: await res.text() }, Date.now());
 }
 
+/** `util.parseArgs`, its errors in one line of this CLI's words. */
+function parseArgsOrFail(config) {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    if (!String(e.code).startsWith("ERR_PARSE_ARGS")) throw e;
+    const option = /'(-[^']*)'/.exec(e.message)?.[1];
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") fail(`unknown option ${option} (see --help)`);
+    fail(`${e.message.split(". ")[0]} (see --help)`);
+  }
+}
+
+/** The package's health words for people: `no_deliveries` → "no deliveries yet". */
+const HEALTH_TEXT = { no_deliveries: "no deliveries yet" };
+
 async function main(argv) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgsOrFail({
     args: argv,
     allowPositionals: true,
     options: {
@@ -160,7 +180,7 @@ async function main(argv) {
       const list = await listWebhooks(config(values));
       if (values.json) console.log(JSON.stringify(list, null, 2));
       else {
-        console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, health: w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url })), ["id", "type", "event", "version", "health", "last status", "url"]));
+        console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, health: HEALTH_TEXT[w.health] ?? w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url })), ["id", "type", "event", "version", "health", "last status", "url"]));
         console.log(`${list.length} webhook(s)`);
       }
       return 0;
@@ -199,7 +219,8 @@ async function main(argv) {
         ...options,
         onProgress: (p) => {
           if ((p.phase === "create" || p.phase === "delete") && p.ok !== undefined) {
-            console.error(`[${p.index}/${p.total}] ${p.phase} ${p.id ? `#${p.id} ` : ""}${p.subscription}: ${p.ok ? "ok" : `failed: ${p.error}`}`);
+            // A failure's reason is printed once, in the summary below.
+            console.error(`[${p.index}/${p.total}] ${p.phase} ${p.id ? `#${p.id} ` : ""}${p.subscription}: ${p.ok ? "ok" : "failed"}`);
           } else if (p.phase === "wait") {
             console.error(`rate limited: waiting ${(p.waitMs / 1000).toFixed(1)} s as the API asked`);
           }
@@ -228,7 +249,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   // One clear line, never a stack trace; tokens never reach messages (they stay in headers).
-  const message = e instanceof CliError ? e.message : explain(e);
+  const message = e instanceof CliError ? e.message : explain(e, process.argv[2]);
   console.error(`pipedrive-webhooks: ${message}`);
   process.exitCode = 1;
 }

@@ -55,7 +55,9 @@ export function createSync(pw) {
         } catch (e) {
           if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
           const base = req.url.split("/webhooks")[0];
-          throw Object.assign(new Error(`could not reach ${base}: ${e?.cause?.code ?? e?.message ?? e}`), { code: "NETWORK" });
+          // node's fetch says only "fetch failed": the reason is its cause (a code, or several attempts).
+          const why = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.cause?.message ?? e?.message ?? e;
+          throw Object.assign(new Error(`could not reach ${base}: ${why}`), { code: "NETWORK" });
         }
         const body = await res.text();
         try {
