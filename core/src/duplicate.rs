@@ -19,10 +19,21 @@ pub struct SubscriptionKey {
     pub user_id: Option<u64>,
 }
 
-/// A URL as subscriptions compare it: trimmed, without trailing slashes (`https://e.com/a/` is
-/// `https://e.com/a`). Shared by duplicate detection and the sync plan, so both agree.
+/// A URL as subscriptions compare it, so spellings of one endpoint are one subscription: trimmed,
+/// without trailing slashes, the scheme and host in lower case, without the scheme's default port
+/// (`HTTPS://E.com:443/a/` is `https://e.com/a`). Paths keep their case (servers may differ on
+/// it). Shared by duplicate detection and the sync plan, so both agree.
 pub(crate) fn url_key(url: &str) -> String {
-    url.trim().trim_end_matches('/').to_string()
+    let url = url.trim().trim_end_matches('/');
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let scheme = scheme.to_ascii_lowercase();
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let mut authority = authority.to_ascii_lowercase();
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    if authority.ends_with(default_port) {
+        authority.truncate(authority.len() - default_port.len());
+    }
+    format!("{scheme}://{authority}{path}")
 }
 
 impl SubscriptionKey {

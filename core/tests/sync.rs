@@ -77,6 +77,17 @@ fn a_changed_basic_auth_password_replaces_the_webhook() {
 }
 
 #[test]
+fn spellings_of_one_endpoint_are_one_subscription() {
+    // Host case and the scheme's default port do not make another endpoint; a path's case may.
+    let desired = vec![want("https://Hooks.Example.com/a", "change", "deal"), want("https://hooks.example.com:443/a", "change", "deal"), want("HTTPS://hooks.example.com/a/", "change", "deal")];
+    let plan = plan_sync(&[], &desired, &Policy::default()).unwrap();
+    assert_eq!(plan.create.len(), 1, "{:?}", plan.create);
+    let other = vec![want("https://hooks.example.com/A", "change", "deal"), want("https://hooks.example.com:8443/a", "change", "deal"), want("http://hooks.example.com/a", "change", "deal")];
+    let plan = plan_sync(&[], &[desired, other].concat(), &Policy::default()).unwrap();
+    assert_eq!(plan.create.len(), 4, "another path case, port or scheme is another endpoint");
+}
+
+#[test]
 fn urls_differing_only_by_trailing_slashes_are_one_subscription() {
     // The same key as duplicate detection: a sync must not create what the list then marks a duplicate.
     let desired = vec![want("https://e.com/a", "change", "deal"), want("https://e.com/a/", "change", "deal")];
