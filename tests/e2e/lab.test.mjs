@@ -79,6 +79,10 @@ test("the Check receiver page runs the emulator's check and renders the report c
     await page.getByTestId("check-rate").fill(rate);
     await page.getByTestId("check-start").click();
     assert.match(await page.getByTestId("check-error").innerText(), /traffic must be a number of events a minute above 0 and at most 1000/, rate);
+    // The error points at its field: invalid, described by the message, focused.
+    assert.equal(await page.getByTestId("check-rate").getAttribute("aria-invalid"), "true");
+    assert.equal(await page.getByTestId("check-rate").getAttribute("aria-describedby"), "check-error");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "check-rate");
   }
   await page.getByTestId("check-rate").fill("1");
   await page.getByTestId("check-url").fill("https://api.pipedrive.com/hook");

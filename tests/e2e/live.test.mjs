@@ -196,6 +196,7 @@ test("a connection without its token (forgotten or imported) takes a new one in 
     await page.getByRole("link", { name: "Connections" }).click();
     await page.getByTestId("forget-1").click();
     assert.equal((await page.getByTestId("status-1").innerText()).trim(), "no token: reconnect");
+    assert.equal(await page.getByTestId("forget-1").count(), 0, "no token to forget");
     await page.getByTestId("reconnect-1").click();
     // The form holds the connection; the token field has the focus.
     assert.equal(await page.getByTestId("conn-label").inputValue(), "Local");
@@ -208,6 +209,14 @@ test("a connection without its token (forgotten or imported) takes a new one in 
     await page.getByRole("link", { name: "Connections" }).click();
     assert.equal(await page.locator("li[data-testid^=connection-]").count(), 1, "the same connection, not a twin");
     assert.equal(await page.getByTestId("reconnect-1").count(), 0, "it has its token again");
+    assert.equal(await page.getByTestId("forget-1").count(), 1, "and can forget it again");
+    // On a live connection the sandbox tools say what they act on.
+    await page.goto(panel.url + "/sandbox");
+    await page.getByTestId("sandbox-not-active").waitFor();
+    // A short page fits the window: no scroll bar for a few pixels.
+    await page.goto(panel.url + "/no-such-page");
+    await page.locator("main h1").waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight), 0);
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   } finally {
     await page.context().close();

@@ -153,14 +153,27 @@ pub fn CheckPage() -> impl IntoView {
     let run = RwSignal::new(None::<pipedrive_webhooks::emulator_api::CheckRun>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // The field the error is about, if it is about one.
+    let bad_field = RwSignal::new(None::<&'static str>);
+    let invalid = move |id: &'static str| (bad_field.get() == Some(id)).then_some("true");
+    let described = move |id: &'static str| (bad_field.get() == Some(id)).then_some("check-error");
 
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
+        bad_field.set(None);
+        // A field's error points at the field: marked invalid, described by the message, focused.
+        let field_error = move |id: &'static str, message: String| {
+            bad_field.set(Some(id));
+            error.set(Some(message));
+            if let Some(el) = document().get_element_by_id(id) {
+                let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
+            }
+        };
         let Some(base) = panel.live_connection().map(|c| c.base_url) else { return error.set(Some("connect to the emulator first".into())) };
         let (Some(post_url), target) = (control_url(&base, "checks"), url.get()) else { return error.set(Some("this connection is not an emulator".into())) };
         if target.trim().is_empty() {
-            return error.set(Some("enter your receiver's URL".into()));
+            return field_error("check-url", "enter your receiver's URL".into());
         }
         // As the CLI's --rate: events a minute, more than 0 (0.5 is one event every 2 minutes).
         let traffic = match rate.get().trim() {
@@ -168,7 +181,7 @@ pub fn CheckPage() -> impl IntoView {
             // A JSON number (0.5, 10, 1e2): serde_json's reader, for size (see `projection_line`).
             r => match serde_json::from_str::<f64>(r) {
                 Ok(x) if x > 0.0 && x <= MAX_EVENTS_PER_MINUTE => Some(x),
-                _ => return error.set(Some(format!("traffic must be a number of events a minute above 0 and at most {}, for example 1 or 0.5", MAX_EVENTS_PER_MINUTE as i64))),
+                _ => return field_error("check-rate", format!("traffic must be a number of events a minute above 0 and at most {}, for example 1 or 0.5", MAX_EVENTS_PER_MINUTE as i64)),
             },
         };
         let mut body = serde_json::json!({"url": target.trim(), "version": version.get()});
@@ -227,7 +240,7 @@ pub fn CheckPage() -> impl IntoView {
         })}
         <form class="form" on:submit=start data-testid="check-form">
             <div class="field"><label for="check-url">"Receiver URL"</label>
-                <input id="check-url" data-testid="check-url" type="url" placeholder="http://127.0.0.1:3000/pipedrive" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/></div>
+                <input id="check-url" data-testid="check-url" type="url" aria-invalid=move || invalid("check-url") aria-describedby=move || described("check-url") placeholder="http://127.0.0.1:3000/pipedrive" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/></div>
             <div class="field-row">
                 <div class="field"><label for="check-user">"Basic-auth user (optional)"</label>
                     <input id="check-user" data-testid="check-user" prop:value=move || user.get() on:input=move |ev| user.set(event_target_value(&ev))/></div>
@@ -240,9 +253,9 @@ pub fn CheckPage() -> impl IntoView {
                         <option value="both">"1.0 and 2.0"</option><option value="2.0">"2.0"</option><option value="1.0">"1.0"</option>
                     </select></div>
                 <div class="field"><label for="check-rate">"Traffic for the projection (events a minute)"</label>
-                    <input id="check-rate" data-testid="check-rate" inputmode="decimal" prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev))/></div>
+                    <input id="check-rate" data-testid="check-rate" inputmode="decimal" aria-invalid=move || invalid("check-rate") aria-describedby=move || described("check-rate") prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev))/></div>
             </div>
-            {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="check-error">{e}</p> })}
+            {move || error.get().map(|e| view! { <p class="error-banner" role="alert" id="check-error" data-testid="check-error">{e}</p> })}
             <button type="submit" class="btn primary" data-testid="check-start" disabled=move || busy.get() || !panel.is_emulator()>{move || if busy.get() { "Checking…" } else { "Check" }}</button>
         </form>
         // A run belongs to the emulator it ran on: not shown on another connection.

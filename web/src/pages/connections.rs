@@ -117,7 +117,9 @@ pub fn ConnectionsPage() -> impl IntoView {
                             }>"Enter token"</button>" " }
                         })}
                         <button class="btn small" disabled=move || panel.active.get() == Active::Live(id) on:click=move |_| panel.switch(Active::Live(id))>"Use"</button>
-                        <button class="btn small" data-testid=format!("forget-{id}") on:click=move |_| { panel.forget_token(id); panel.connections.update(|_| {}); }>"Forget token"</button>
+                        {panel.has_token(id).then(|| view! {
+                            <button class="btn small" data-testid=format!("forget-{id}") on:click=move |_| { panel.forget_token(id); panel.connections.update(|_| {}); }>"Forget token"</button>
+                        })}
                         <button class="btn small danger" on:click=move |_| panel.remove_connection(id)>"Remove"</button>
                     </li>
                 }

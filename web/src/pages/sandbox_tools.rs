@@ -80,6 +80,12 @@ pub fn SandboxToolsPage() -> impl IntoView {
     view! {
         <h1>"Sandbox tools"</h1>
         <p class="lead">"Everything here happens to the in-browser sandbox only, under Pipedrive's rules as the core implements them."</p>
+        {move || (!panel.is_sandbox()).then(|| view! {
+            <p class="notice" role="status" data-testid="sandbox-not-active">
+                "You are on a live connection: these tools change the sandbox, not it. "
+                <button class="btn small" on:click=move |_| panel.switch(crate::state::Active::Sandbox)>"Switch to the sandbox"</button>
+            </p>
+        })}
         <div class="tools">
             <section class="card" aria-labelledby="clock-title">
                 <h2 id="clock-title">"Clock"</h2>
