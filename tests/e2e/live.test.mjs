@@ -34,6 +34,20 @@ async function company(policy) {
 /** Adds a connection through the Connections form, as a user would. */
 const connect = (page, address, token, oauth = true) => connectPanel(page, panel.url, { label: "Local", address, token, oauth });
 
+/** A fresh company and a page connected to it as the app (the list shown); both closed after `body`. */
+async function connected(body) {
+  const api = await company();
+  const { page, errors } = await pageWithErrorLog(browser);
+  try {
+    await connect(page, api.url, "APP-9-1");
+    await page.getByTestId("webhooks-table").waitFor();
+    await body({ api, page, errors });
+  } finally {
+    await page.context().close();
+    await api.close();
+  }
+}
+
 test("connect, list, create and delete against a live API; tokens only in headers", async () => {
   const api = await company();
   const { page, errors } = await pageWithErrorLog(browser);
@@ -125,11 +139,7 @@ test("422 from the server keeps the form input and says why; 429 waits and retri
 });
 
 test("a hostile list: markup stays text, a duplicated webhook shows once, rows stay aligned", async () => {
-  const api = await company();
-  const { page, errors } = await pageWithErrorLog(browser);
-  try {
-    await connect(page, api.url, "APP-9-1");
-    await page.getByTestId("webhooks-table").waitFor();
+  await connected(async ({ api, page, errors }) => {
     const w = (id, name) => ({ id, name, type: "application", event_action: "change", event_object: "deal", subscription_url: `https://x.example/${id}"><script>`, user_id: 1, owner_id: 1, version: "2.0", is_active: 1 });
     const list = [w(1, "one"), w(1, "one"), w(2, '<img src=x onerror="window.__pwned=1">'), w(3, "three"), { id: 4 }, { name: "no id" }];
     api.forced.push({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ success: true, data: list }) });
@@ -146,18 +156,11 @@ test("a hostile list: markup stays text, a duplicated webhook shows once, rows s
     await page.locator("tr[data-testid=row-3] code.url[title='https://moved.example/3']").waitFor();
     assert.equal(await page.locator("tr[data-testid^=row-]").count(), 3);
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), [], "only the emulator probe's 404");
-  } finally {
-    await page.context().close();
-    await api.close();
-  }
+  });
 });
 
 test("Sync on a live connection: the plan, one request per step, one list reload, then in sync", async () => {
-  const api = await company();
-  const { page, errors } = await pageWithErrorLog(browser);
-  try {
-    await connect(page, api.url, "APP-9-1");
-    await page.getByTestId("webhooks-table").waitFor();
+  await connected(async ({ api, page, errors }) => {
     await page.getByRole("link", { name: "Sync" }).click();
     // Keep the app's hook 1 as it is, add three; prune removes nothing here but hook 2 is a user's (R5, R6).
     const desired = [hook(1), hook(10), hook(11), hook(12)].map(({ name, ...w }) => ({ name, ...w }));
@@ -181,18 +184,11 @@ test("Sync on a live connection: the plan, one request per step, one list reload
     await page.getByTestId("sync-plan").click();
     await page.getByTestId("sync-in-sync").waitFor();
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
-  } finally {
-    await page.context().close();
-    await api.close();
-  }
+  });
 });
 
 test("a connection without its token (forgotten or imported) takes a new one in place: Enter token, no twin", async () => {
-  const api = await company();
-  const { page, errors } = await pageWithErrorLog(browser);
-  try {
-    await connect(page, api.url, "APP-9-1");
-    await page.getByTestId("webhooks-table").waitFor();
+  await connected(async ({ api, page, errors }) => {
     await page.getByRole("link", { name: "Connections" }).click();
     await page.getByTestId("forget-1").click();
     assert.equal((await page.getByTestId("status-1").innerText()).trim(), "no token: reconnect");
@@ -218,8 +214,5 @@ test("a connection without its token (forgotten or imported) takes a new one in 
     await page.locator("main h1").waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight), 0);
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
-  } finally {
-    await page.context().close();
-    await api.close();
-  }
+  });
 });
