@@ -193,6 +193,7 @@ test("a connection without its token (forgotten or imported) takes a new one in 
     await page.getByTestId("forget-1").click();
     assert.equal((await page.getByTestId("status-1").innerText()).trim(), "no token: reconnect");
     assert.equal(await page.getByTestId("forget-1").count(), 0, "no token to forget");
+    assert.equal(await page.getByTestId("rate-limit").count(), 0, "the forgotten token's rate-limit figures go with it");
     await page.getByTestId("reconnect-1").click();
     // The form holds the connection; the token field has the focus.
     assert.equal(await page.getByTestId("conn-label").inputValue(), "Local");

@@ -386,12 +386,17 @@ impl Panel {
     /// server without that route (Pipedrive) keeps the browser's clock.
     async fn read_server_clock(&self) {
         let Some(url) = untrack(|| self.live_connection()).and_then(|c| control_url(&c.base_url, "clock")) else {
-            self.server_clock.set(None);
+            if self.server_clock.with_untracked(Option::is_some) {
+                self.server_clock.set(None);
+            }
             return;
         };
         self.clock_probed.set(untrack(|| self.live_connection()).map(|c| c.id));
         let clock = live::get_bytes(&url).await.and_then(|b| EmulatorClock::decode(&b));
-        self.server_clock.set(clock.map(|c| (c, js_sys::Date::now() as Millis)));
+        // Pipedrive has no clock route: "still none" must not redraw every row that reads the time.
+        if clock.is_some() || self.server_clock.with_untracked(Option::is_some) {
+            self.server_clock.set(clock.map(|c| (c, js_sys::Date::now() as Millis)));
+        }
     }
 
     /// Whether the active connection is a local emulator (it answered `/_emulator/clock`).
@@ -491,10 +496,14 @@ impl Panel {
         id
     }
 
-    /// Removes a saved connection's token from both storages.
+    /// Removes a saved connection's token from both storages. The rate-limit figures were that
+    /// token's: they go with it.
     pub fn forget_token(&self, id: u32) {
         SessionStorage::delete(token_key(id));
         LocalStorage::delete(token_key(id));
+        if self.active.get_untracked() == Active::Live(id) {
+            self.rate.set(None);
+        }
     }
 
     pub fn has_token(&self, id: u32) -> bool {
