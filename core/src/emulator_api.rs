@@ -81,7 +81,8 @@ pub struct LoggedDelivery {
     pub id: u64,
     pub webhook_id: u64,
     pub event_id: String,
-    /// The event in v2 words, `action.object`: `change.deal`.
+    /// The event as its webhook receives it, `action.object`: `change.deal` (v2), `updated.deal`
+    /// (v1); v2 words for a webhook already gone.
     pub event: String,
     /// 1–4.
     pub attempt: u8,

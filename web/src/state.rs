@@ -34,6 +34,12 @@ fn token_key(id: u32) -> String {
     format!("pw.token.{id}")
 }
 
+/// Removes connection `id`'s token from both storages (it may sit in either).
+fn delete_token(id: u32) {
+    SessionStorage::delete(token_key(id));
+    LocalStorage::delete(token_key(id));
+}
+
 /// Which connection the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Active {
@@ -482,7 +488,7 @@ impl Panel {
         let existing = self.connections.with_untracked(|cs| cs.iter().find(|c| c.label == label && c.base_url == base_url).map(|c| c.id));
         let id = existing.unwrap_or_else(|| self.connections.with_untracked(|cs| cs.iter().map(|c| c.id).max().unwrap_or(0) + 1));
         // The old token may sit in the other storage: one token per connection.
-        self.forget_token(id);
+        delete_token(id);
         let key = token_key(id);
         if remember {
             let _ = LocalStorage::set(&key, &token);
@@ -499,8 +505,7 @@ impl Panel {
     /// Removes a saved connection's token from both storages. The rate-limit figures were that
     /// token's: they go with it.
     pub fn forget_token(&self, id: u32) {
-        SessionStorage::delete(token_key(id));
-        LocalStorage::delete(token_key(id));
+        delete_token(id);
         if self.active.get_untracked() == Active::Live(id) {
             self.rate.set(None);
         }

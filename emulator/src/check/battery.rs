@@ -6,7 +6,7 @@
 
 use pipedrive_webhooks::event::{known_objects, MERGEABLE_OBJECTS};
 use pipedrive_webhooks::payload::{encode_delivery, Emitted};
-use pipedrive_webhooks::{EventAction, Millis, PayloadVersion, Webhook, WebhookType};
+use pipedrive_webhooks::{EventAction, Millis, PayloadVersion, Webhook};
 use serde_json::{json, Value};
 
 /// One delivery to send: what it is (for details), its version and its JSON body.
@@ -26,22 +26,7 @@ const HASH_B: &str = "e3a1b7c9f0d2a4b6c8e0f1a3b5c7d9e1f2a4b6c8";
 
 /// The webhook the bodies name (id 1, an app webhook of user 1, company 1).
 pub fn webhook(url: &str, version: PayloadVersion) -> Webhook {
-    Webhook {
-        id: 1,
-        company_id: 1,
-        owner_id: 1,
-        user_id: 1,
-        app_id: Some(1),
-        webhook_type: WebhookType::Application,
-        event_action: "*".into(),
-        event_object: "*".into(),
-        subscription_url: url.into(),
-        name: "receiver check".into(),
-        version,
-        http_auth_user: None,
-        http_auth_password: None,
-        add_time: 0,
-    }
+    Webhook { event_action: "*".into(), event_object: "*".into(), subscription_url: url.into(), name: "receiver check".into(), version, add_time: 0, ..Webhook::example() }
 }
 
 fn uuid() -> String {

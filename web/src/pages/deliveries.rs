@@ -155,11 +155,7 @@ pub fn DeliveriesPage() -> impl IntoView {
         if first.is_none() {
             return;
         }
-        let query: Vec<String> = [("webhook", w), ("result", r)].into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(&v))).collect();
-        let url = if query.is_empty() { "/deliveries".to_string() } else { format!("/deliveries?{}", query.join("&")) };
-        if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-        }
+        crate::nav::replace_url(&crate::nav::with_query("/deliveries", &[("webhook", w), ("result", r)]));
     });
     let open = RwSignal::new(None::<u64>);
     let paused = RwSignal::new(false);

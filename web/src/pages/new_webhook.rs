@@ -120,7 +120,6 @@ pub fn NewWebhookPage() -> impl IntoView {
             busy.set(false);
         });
     };
-    let send_now = send.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
@@ -132,7 +131,7 @@ pub fn NewWebhookPage() -> impl IntoView {
             confirm_duplicate.set(Some((d.id, d.name.clone())));
             return;
         }
-        send_now();
+        send();
     };
     let object_options = move || {
         let v = versions();
@@ -257,7 +256,6 @@ pub fn NewWebhookPage() -> impl IntoView {
             </div>
         </form>
         {move || confirm_duplicate.get().map(|(id, existing)| {
-            let send = send.clone();
             view! {
                 <ConfirmDialog title="Create a duplicate anyway?"
                     items=vec![

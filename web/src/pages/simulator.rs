@@ -112,9 +112,7 @@ pub fn SimulatorPage() -> impl IntoView {
         if first.is_none() {
             return;
         }
-        if let Ok(h) = window().history() {
-            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("/simulator?{q}")));
-        }
+        crate::nav::replace_url(&format!("/simulator?{q}"));
     });
     let start = untrack(|| panel.now());
     let result = Memo::new(move |_| {

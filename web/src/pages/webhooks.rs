@@ -75,24 +75,16 @@ pub fn WebhooksPage() -> impl IntoView {
         }
     });
     Effect::new(move |first: Option<()>| {
-        let mut parts = Vec::new();
-        for (k, v) in [("type", type_filter.get()), ("health", health_filter.get()), ("q", text.get()), ("sort", sort.get())] {
-            if !v.is_empty() && !(k == "sort" && v == "id") {
-                parts.push(format!("{k}={}", js_sys::encode_uri_component(&v)));
-            }
-        }
+        // The default order ("id") is not written.
+        let by = Some(sort.get()).filter(|s| s != "id").unwrap_or_default();
+        let url = crate::nav::with_query("/", &[("type", type_filter.get()), ("health", health_filter.get()), ("q", text.get()), ("sort", by)]);
         if first.is_none() {
             return;
         }
-        let url = if parts.is_empty() { "/".to_string() } else { format!("/?{}", parts.join("&")) };
         if let Some(h) = pending_url.get_value() {
             h.clear();
         }
-        let write = move || {
-            if let Ok(history) = window().history() {
-                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-            }
-        };
+        let write = move || crate::nav::replace_url(&url);
         pending_url.set_value(set_timeout_with_handle(write, std::time::Duration::from_millis(URL_WRITE_DELAY_MS)).ok());
     });
 
