@@ -136,8 +136,8 @@ pub struct AttemptOutcome {
     /// event only and changed nothing on the webhook.
     #[serde(default)]
     pub after_deletion: bool,
-    /// The attempt was in flight when a ban started and ended during it (R12): its result counts
-    /// for its event only and changed nothing on the webhook.
+    /// The attempt was in flight when a ban started and ended during it (R12): a failure did not
+    /// raise the frozen ban counter; a success still cleared the deletion clock (R13).
     #[serde(default)]
     pub during_ban: bool,
 }
@@ -259,11 +259,12 @@ impl DeliveryState {
     /// Records attempt `attempt` (1-based) that started at `start` and got `response` (R9–R13).
     ///
     /// Decisions (domain reference, "In flight at a ban or a deletion"): an attempt in flight when a
-    /// ban starts ends normally and its result counts for its event, but it changes nothing on the
-    /// webhook: a failed first attempt does not raise the counter (frozen until the ban ends) and a
-    /// success does not stop the deletion clock (`during_ban`); the result of an attempt ending
-    /// after the webhook's deletion changes nothing either (`after_deletion`). The last attempt's
-    /// time and status are still recorded, as Pipedrive's `last_delivery_time` would be.
+    /// ban starts ends normally and its result counts for its event (`during_ban`). The ban counter
+    /// is frozen until the ban ends, so a failed first attempt does not raise it; but a success is a
+    /// successful delivery and clears `failing_since` (R13: Pipedrive deletes only webhooks with no
+    /// successful delivery for 3 days). The result of an attempt ending after the webhook's deletion
+    /// changes nothing (`after_deletion`). The last attempt's time and status are recorded, as
+    /// Pipedrive's `last_delivery_time` would be.
     #[inline]
     pub fn attempt_ended(&mut self, p: &Policy, attempt: u8, start: Millis, response: Response) -> AttemptOutcome {
         let (end, status, timed_out) = response.resolve(p, start);
@@ -290,7 +291,7 @@ impl DeliveryState {
             self.last_status = status;
         }
         if success {
-            if !deleted && !out.during_ban {
+            if !deleted {
                 self.last_success_at = Some(end);
                 self.failing_since = None;
             }

@@ -100,7 +100,8 @@ pub struct LoggedDelivery {
     /// In flight when its webhook was deleted or removed, and ended after: its result counts for
     /// its event and changed nothing (domain reference, "In flight…").
     pub after_deletion: bool,
-    /// In flight when a ban started, and ended during it: it changed nothing on the webhook.
+    /// In flight when a ban started, and ended during it: a failure did not raise the frozen ban
+    /// counter; a success still cleared the deletion clock (R13).
     pub during_ban: bool,
     /// Part of a redelivery: a fresh attempt chain of an event already delivered, with the same
     /// event id (the emulator can redeliver; Pipedrive cannot).

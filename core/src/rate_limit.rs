@@ -2,8 +2,9 @@
 //! burst limit over a rolling 2 s window and a daily per-company request budget. A burst 429 is
 //! waited out and retried, within a budget of retries and total wait; a daily-budget 429 is never
 //! retried automatically (its `Retry-After` is often over an hour). In both cases nothing is sent
-//! before the `Retry-After` the API gave. The panel, the JS package and the CLI all ask
-//! [`after_rate_limit`], so they wait alike.
+//! before the `Retry-After` the API gave. The panel and the JS package (`syncWebhooks`, the CLI)
+//! drive one [`RateLimitRetry`] per call, so they wait alike; and every call spends tokens of the
+//! customer's daily budget ([`token_cost`]), so nothing here ever polls.
 
 use crate::policy::{Millis, SECOND};
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,74 @@ pub enum StopReason {
     DailyBudget,
     /// The retries or the total wait of the [`RetryBudget`] would be exceeded.
     BudgetSpent,
+}
+
+/// Tokens a webhooks call spends from the company's daily budget (Pipedrive's published costs,
+/// domain reference "Rate limits"): `GET /webhooks` 10, `POST /webhooks` 10, `DELETE
+/// /webhooks/{id}` 6. For an OAuth app they come from the customer's budget. Other methods: 0.
+///
+/// ```
+/// use pipedrive_webhooks::rate_limit::token_cost;
+/// assert_eq!((token_cost("GET"), token_cost("POST"), token_cost("DELETE")), (10, 10, 6));
+/// ```
+pub fn token_cost(method: &str) -> u32 {
+    match method {
+        "GET" | "POST" => 10,
+        "DELETE" => 6,
+        _ => 0,
+    }
+}
+
+/// One call's wait-and-retry after 429s: the one machine every edge drives (the panel, and the
+/// package's `syncWebhooks` and CLI). The edge sends the call; on a 429 it asks
+/// [`after_429`](Self::after_429), then sleeps `wait_ms` and sends again, or stops. The machine
+/// keeps the count of retries and the total wait, so no edge keeps its own.
+///
+/// ```
+/// use pipedrive_webhooks::rate_limit::{AfterRateLimit, RateLimitRetry, RateLimitScope, RetryBudget};
+/// let mut call = RateLimitRetry::new(RetryBudget::default());
+/// // Pipedrive's burst penalty: Retry-After 10.
+/// assert_eq!(call.after_429(RateLimitScope::Burst, Some(10_000), 0), AfterRateLimit::Retry { wait_ms: 10_000 });
+/// assert_eq!(call.after_429(RateLimitScope::Burst, Some(10_000), 10_000), AfterRateLimit::Retry { wait_ms: 10_000 });
+/// assert_eq!(call.after_429(RateLimitScope::Burst, Some(10_000), 20_000), AfterRateLimit::Retry { wait_ms: 10_000 });
+/// // 30 s waited in all: the fourth 429 stops, and nothing is sent before its wait ends.
+/// assert!(matches!(call.after_429(RateLimitScope::Burst, Some(10_000), 30_000), AfterRateLimit::Stop { not_before: Some(40_000), .. }));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimitRetry {
+    budget: RetryBudget,
+    retries: u32,
+    waited_ms: Millis,
+}
+
+impl RateLimitRetry {
+    /// A call not yet retried.
+    pub fn new(budget: RetryBudget) -> Self {
+        RateLimitRetry { budget, retries: 0, waited_ms: 0 }
+    }
+
+    /// The decision after a 429 at `now` (epoch ms) that asked for `retry_after_ms` (from
+    /// [`wire::retry_wait_ms`](crate::wire::retry_wait_ms); `None` when the answer said nothing
+    /// readable). A `Retry` is counted against the budget at once: the edge must wait it out.
+    pub fn after_429(&mut self, scope: RateLimitScope, retry_after_ms: Option<Millis>, now: Millis) -> AfterRateLimit {
+        let decision = after_rate_limit(scope, retry_after_ms, self.retries, self.waited_ms, now, &self.budget);
+        if let AfterRateLimit::Retry { wait_ms } = decision {
+            self.retries += 1;
+            self.waited_ms = self.waited_ms.saturating_add(wait_ms);
+        }
+        decision
+    }
+
+    /// Retries decided so far (for a progress line: "retry 2 of 3").
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// The budget this call runs under.
+    pub fn budget(&self) -> RetryBudget {
+        self.budget
+    }
 }
 
 /// The decision after call number `retries_done + 1` got a 429 at `now`, having already waited
@@ -143,6 +212,23 @@ mod tests {
             after_rate_limit(RateLimitScope::Daily, None, 0, 0, 10, &B),
             AfterRateLimit::Stop { scope: RateLimitScope::Daily, not_before: None, reason: StopReason::DailyBudget }
         );
+    }
+
+    #[test]
+    fn the_machine_counts_retries_and_waits_and_stops_on_a_daily_429() {
+        let mut m = RateLimitRetry::new(B);
+        assert_eq!(m.after_429(RateLimitScope::Burst, None, 0), AfterRateLimit::Retry { wait_ms: 1_000 });
+        assert_eq!(m.after_429(RateLimitScope::Burst, None, 1_000), AfterRateLimit::Retry { wait_ms: 2_000 });
+        assert_eq!(m.retries(), 2);
+        // A daily 429 stops even with retries left, and its wait is the API's.
+        let d = m.after_429(RateLimitScope::Daily, Some(3_960_000), 3_000);
+        assert_eq!(d, AfterRateLimit::Stop { scope: RateLimitScope::Daily, not_before: Some(3_963_000), reason: StopReason::DailyBudget });
+        assert_eq!(m.retries(), 2, "a stop is not a retry");
+    }
+
+    #[test]
+    fn pipedrive_costs_are_ten_ten_six() {
+        assert_eq!([token_cost("GET"), token_cost("POST"), token_cost("DELETE"), token_cost("PUT")], [10, 10, 6, 0]);
     }
 
     #[test]

@@ -424,12 +424,22 @@ pub struct RateLimit {
     pub remaining: Option<u64>,
     /// Seconds until the window resets.
     pub reset_s: Option<u64>,
-    /// API-token requests left today.
+    /// API-token requests left today (`x-daily-requests-left`, on POST/PUT with an API token only).
     pub daily_left: Option<u64>,
+    /// The company's daily token budget left (`x-daily-ratelimit-token-remaining`): each call
+    /// spends tokens from it ([`crate::rate_limit::token_cost`]). Not readable by a page that
+    /// calls Pipedrive directly (CORS exposes only the three `x-ratelimit-*` headers).
+    #[serde(default)]
+    pub daily_tokens_left: Option<u64>,
+    /// The company's daily token budget (`x-daily-ratelimit-token-limit`).
+    #[serde(default)]
+    pub daily_token_limit: Option<u64>,
 }
 
 impl RateLimit {
-    /// Reads `x-ratelimit-limit`, `-remaining`, `-reset` and `x-daily-requests-left`.
+    /// Reads `x-ratelimit-limit`, `-remaining`, `-reset`, `x-daily-requests-left` and
+    /// `x-daily-ratelimit-token-remaining` / `-limit`. An absent or unreadable header is `None`
+    /// (unknown), never 0.
     pub fn from_response(r: &HttpResponse) -> Self {
         let n = |name| r.header(name).and_then(seconds_as_ms).map(|ms| ms.div_ceil(1000));
         RateLimit {
@@ -437,7 +447,14 @@ impl RateLimit {
             remaining: n("x-ratelimit-remaining"),
             reset_s: n("x-ratelimit-reset"),
             daily_left: n("x-daily-requests-left"),
+            daily_tokens_left: n("x-daily-ratelimit-token-remaining"),
+            daily_token_limit: n("x-daily-ratelimit-token-limit"),
         }
+    }
+
+    /// Whether any figure is known (a page that reads no header learns nothing).
+    pub fn is_known(&self) -> bool {
+        *self != RateLimit::default()
     }
 
     /// `remaining / limit`, when both are known.
@@ -474,7 +491,9 @@ fn seconds_as_ms(v: &str) -> Option<u64> {
 }
 
 /// How long to wait before retrying a 429: `Retry-After` (seconds or an HTTP date, against `now`),
-/// else `x-ratelimit-reset`; `None` when neither says (back off exponentially then).
+/// else `x-ratelimit-reset` but never less than 1 s (a page cannot read `Retry-After`, and a
+/// reset of 0 is no reason to call again at once); `None` when neither says (back off
+/// exponentially then).
 ///
 /// ```
 /// use pipedrive_webhooks::wire::{retry_wait_ms, HttpResponse};
@@ -490,7 +509,7 @@ pub fn retry_wait_ms(r: &HttpResponse, now: Millis) -> Option<Millis> {
             return Some((at - now).clamp(0, 86_400_000));
         }
     }
-    RateLimit::from_response(r).reset_s.map(|s| (s.min(86_400) * 1000) as Millis)
+    RateLimit::from_response(r).reset_s.map(|s| (s.clamp(1, 86_400) * 1000) as Millis)
 }
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` (IMF-fixdate) to [`Millis`].
@@ -599,13 +618,15 @@ pub fn decode_error(r: &HttpResponse, now: Millis) -> ApiError {
 }
 
 /// Which limit a 429 hit: the daily budget when the body says so (`"daily request budget
-/// exceeded"`) or `x-daily-requests-left` is 0; otherwise the burst window.
+/// exceeded"`), or `x-daily-requests-left` or `x-daily-ratelimit-token-remaining` is 0 (even with a
+/// short `Retry-After`); otherwise the burst window.
 fn rate_limit_scope(r: &HttpResponse, message: Option<&str>) -> RateLimitScope {
     let says_daily = message.is_some_and(|m| {
         let m = m.to_ascii_lowercase();
         m.contains("daily") || m.contains("budget")
     });
-    let none_left_today = r.header("x-daily-requests-left").is_some_and(|v| v.trim() == "0");
+    let zero = |name| r.header(name).is_some_and(|v| v.trim() == "0");
+    let none_left_today = zero("x-daily-requests-left") || zero("x-daily-ratelimit-token-remaining");
     if says_daily || none_left_today {
         RateLimitScope::Daily
     } else {

@@ -105,10 +105,11 @@ fn r13_a_retry_and_an_event_at_the_deletion_instant_are_dropped() {
     assert_eq!(d.admit(&p, due).0, Admission::Dropped { deleted_at: due });
 }
 
-/// In flight at a ban: a success that ends during the ban counts for its event but changes
-/// nothing on the webhook (the deletion clock keeps running).
+/// In flight at a ban: a success that ends during the ban delivers its event and, being a
+/// successful delivery, clears the deletion clock (R13, corrected in the reference); the ban
+/// counter stays frozen (R12).
 #[test]
-fn in_flight_success_during_a_ban_delivers_its_event_and_changes_nothing() {
+fn r13_in_flight_success_during_a_ban_clears_failing_since_and_the_counter_stays_frozen() {
     let p = Policy::default();
     let mut d = DeliveryState::default();
     for i in 0..9 {
@@ -121,8 +122,34 @@ fn in_flight_success_during_a_ban_delivers_its_event_and_changes_nothing() {
     let late = d.attempt_ended(&p, 1, 50, Response::Status { code: 200, after_ms: 5_000 });
     assert!(late.success && late.during_ban && !late.after_deletion);
     assert_eq!(late.next, Next::Delivered);
-    assert_eq!(d.failing_since, failing_since, "the deletion clock is not stopped by an in-flight success");
-    assert_eq!(d.ban_counter, p.ban_threshold, "the counter is frozen during the ban");
+    assert!(failing_since.is_some());
+    assert_eq!(d.failing_since, None, "a success during a ban stops the deletion clock (R13)");
+    assert_eq!(d.last_success_at, Some(5_050));
+    assert_eq!(d.ban_counter, p.ban_threshold, "the counter is frozen during the ban (R12)");
+    // A failed first attempt in flight at the ban start does not raise it either.
+    let failed = d.attempt_ended(&p, 1, 55, Response::Refused { after_ms: 6_000 });
+    assert!(failed.during_ban && !failed.counted);
+    assert_eq!(d.ban_counter, p.ban_threshold);
+}
+
+/// The scenario: nine events delivered during a ban, then quiet. Pipedrive deletes only
+/// webhooks with no successful delivery for 3 days, so the webhook is not deleted 72 h later.
+#[test]
+fn r13_nine_successes_during_a_ban_keep_the_webhook_past_72_hours() {
+    let p = Policy::default();
+    let mut d = DeliveryState::default();
+    for i in 0..p.ban_threshold as i64 {
+        // Ten first attempts start 0..9 and fail at once; nine more started at 100..108 are slow.
+        d.attempt_ended(&p, 1, i, Response::Refused { after_ms: 1 });
+    }
+    assert!(d.banned_until.is_some());
+    for i in 0..9 {
+        let o = d.attempt_ended(&p, 1, 5 + i, Response::Status { code: 204, after_ms: 9_000 });
+        assert!(o.success && o.during_ban);
+    }
+    let later = 10 + p.deletion_after_ms + DAY;
+    assert!(d.tick(&p, later).deleted_at.is_none(), "{d:?}");
+    assert_eq!(d.deleted_at, None);
 }
 
 /// In flight at a deletion: the account reports the outcome, marked as after the deletion, and

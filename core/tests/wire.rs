@@ -114,7 +114,13 @@ fn rate_limit_headers_and_the_wait_after_a_429() {
     let hs = h(&[("X-RateLimit-Limit", "40"), ("x-ratelimit-remaining", "7"), ("x-ratelimit-reset", "2"), ("x-daily-requests-left", "9000")]);
     let r = resp(200, &hs, b"{}");
     let rl = RateLimit::from_response(&r);
-    assert_eq!(rl, RateLimit { limit: Some(40), remaining: Some(7), reset_s: Some(2), daily_left: Some(9000) });
+    assert_eq!(rl, RateLimit { limit: Some(40), remaining: Some(7), reset_s: Some(2), daily_left: Some(9000), ..RateLimit::default() });
+    // The daily token budget (seen, undocumented): read when given, unknown (None) when absent.
+    let daily = h(&[("x-daily-ratelimit-token-remaining", "29980"), ("x-daily-ratelimit-token-limit", "30000")]);
+    let budget = RateLimit::from_response(&resp(200, &daily, b""));
+    assert_eq!((budget.daily_tokens_left, budget.daily_token_limit), (Some(29_980), Some(30_000)));
+    assert_eq!(RateLimit::from_response(&resp(200, &h(&[("x-daily-ratelimit-token-remaining", "lots")]), b"")).daily_tokens_left, None);
+    assert!(!RateLimit::default().is_known());
     assert_eq!(rl.share_left(), Some(7.0 / 40.0));
     let limited = resp(429, &hs, b"");
     assert_eq!(decode_error(&limited, 0), ApiError::RateLimited { retry_after_ms: Some(2_000), scope: RateLimitScope::Burst });

@@ -222,7 +222,7 @@ async function main(argv) {
             // A failure's reason is printed once, in the summary below.
             console.error(`[${p.index}/${p.total}] ${p.phase} ${p.id ? `#${p.id} ` : ""}${p.subscription}: ${p.ok ? "ok" : "failed"}`);
           } else if (p.phase === "wait") {
-            console.error(`rate limited: waiting ${(p.waitMs / 1000).toFixed(1)} s as the API asked`);
+            console.error(`rate limited: waiting ${(p.waitMs / 1000).toFixed(1)} s as the API asked (retry ${p.retry} of ${p.of})`);
           }
         },
       });

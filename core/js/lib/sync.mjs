@@ -1,7 +1,8 @@
 // syncWebhooks: brings an installation's webhooks to a desired set. This file is the package's
 // edge: it moves bytes with fetch. Every decision comes from the core through the wasm exports:
 // the plan (`planSync`), how to read each answer (`buildRequest`, `decodeResponse`) and what to
-// do after a 429 (`afterRateLimit`: wait exactly as long as the API asked, or stop).
+// do after a 429 (`RateLimitRetry`, the core's one wait-and-retry machine, which the panel drives
+// too: wait exactly as long as the API asked, or stop).
 
 /** Thrown inside a run when a 429 says to stop (a daily budget, or the wait budget spent). */
 class Stop extends Error {
@@ -45,8 +46,7 @@ export function createSync(pw) {
     // retried: a 4xx will not change, and a create that got a 5xx may have been made).
     async function call(kind, operation) {
       const req = pw.buildRequest(config, operation);
-      let retries = 0;
-      let waited = 0;
+      const retry = new pw.RateLimitRetry();
       for (;;) {
         if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
         let res;
@@ -64,12 +64,10 @@ export function createSync(pw) {
           return pw.decodeResponse(kind, { status: res.status, headers: res.headers, body }, now());
         } catch (e) {
           if (e.code !== "RATE_LIMITED") throw e;
-          const decision = pw.afterRateLimit(e.scope, e.retryAfterMs, retries, waited, now());
+          const decision = retry.after429(e, now());
           if (decision.kind !== "retry") throw new Stop(e, decision);
-          progress({ phase: "wait", waitMs: decision.waitMs });
+          progress({ phase: "wait", waitMs: decision.waitMs, retry: retry.retries, of: retry.maxRetries });
           await sleep(decision.waitMs);
-          retries += 1;
-          waited += decision.waitMs;
         }
       }
     }

@@ -343,6 +343,71 @@ pub fn after_rate_limit(
     to_js(&after_rate_limit(scope, retry_after_ms, retries_done, millis(waited_ms, "waitedMs")?, millis(now, "now")?, &RetryBudget::default()))
 }
 
+/// One call's wait-and-retry after 429s (the core's `rate_limit::RateLimitRetry`: the one machine
+/// the panel and `syncWebhooks` drive). Send the call; on a `RATE_LIMITED` error ask `after429`,
+/// then sleep `waitMs` and send again, or stop (send nothing before `notBefore`). Budget: 3
+/// retries, 30 s of waiting in all.
+///
+/// ```js
+/// const retry = new RateLimitRetry();
+/// for (;;) {
+///   try { return decodeResponse("list", await send(), Date.now()); }
+///   catch (e) {
+///     if (e.code !== "RATE_LIMITED") throw e;
+///     const d = retry.after429(e, Date.now()); // { kind: "retry", waitMs: 10000 } after Pipedrive's burst penalty
+///     if (d.kind === "stop") throw e;
+///     await sleep(d.waitMs);
+///   }
+/// }
+/// ```
+#[wasm_bindgen(js_name = RateLimitRetry)]
+pub struct JsRateLimitRetry {
+    inner: crate::rate_limit::RateLimitRetry,
+}
+
+#[wasm_bindgen(js_class = RateLimitRetry)]
+impl JsRateLimitRetry {
+    /// A call not yet retried, with the default budget (3 retries, 30 s in all).
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsRateLimitRetry {
+        JsRateLimitRetry { inner: crate::rate_limit::RateLimitRetry::new(Default::default()) }
+    }
+
+    /// The decision after a 429 at `now` (epoch ms): `error` is the `RATE_LIMITED` error thrown by
+    /// `decodeResponse` (its `scope` and `retryAfterMs` are read). A `retry` is counted at once.
+    #[wasm_bindgen(js_name = after429, unchecked_return_type = "AfterRateLimit")]
+    pub fn after_429(&mut self, #[wasm_bindgen(unchecked_param_type = "{ scope: \"burst\" | \"daily\"; retryAfterMs?: number | null }")] error: JsValue, now: f64) -> Result<JsValue, JsValue> {
+        use crate::rate_limit::RateLimitScope;
+        let get = |k: &str| js_sys::Reflect::get(&error, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let scope = match get("scope").as_string().as_deref() {
+            Some("daily") => RateLimitScope::Daily,
+            Some("burst") => RateLimitScope::Burst,
+            _ => return Err(convert::error("INVALID_INPUT", "error.scope must be \"burst\" or \"daily\" (pass the RATE_LIMITED error decodeResponse threw)", Some("scope"))),
+        };
+        let wait = get("retryAfterMs");
+        let retry_after_ms = if wait.is_null() || wait.is_undefined() { None } else { Some(millis(wait.as_f64().unwrap_or(f64::NAN), "retryAfterMs")?) };
+        to_js(&self.inner.after_429(scope, retry_after_ms, millis(now, "now")?))
+    }
+
+    /// Retries decided so far.
+    #[wasm_bindgen(getter)]
+    pub fn retries(&self) -> u32 {
+        self.inner.retries()
+    }
+
+    /// The retries this call may make in all.
+    #[wasm_bindgen(getter, js_name = maxRetries)]
+    pub fn max_retries(&self) -> u32 {
+        self.inner.budget().max_retries
+    }
+}
+
+impl Default for JsRateLimitRetry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Reads Pipedrive's rate-limit headers (`x-ratelimit-*`, `x-daily-requests-left`).
 ///
 /// ```js

@@ -273,11 +273,20 @@ export interface HttpResponseInput {
   body?: string | Uint8Array | null;
 }
 
+/** Pipedrive's rate-limit headers; `null` is unknown (absent or unreadable), never 0 or unlimited. */
 export interface RateLimit {
+  /** Requests allowed per rolling 2 s window (`x-ratelimit-limit`). */
   limit: number | null;
+  /** Requests left in the window (`x-ratelimit-remaining`). */
   remaining: number | null;
+  /** Seconds until the window resets (`x-ratelimit-reset`). */
   resetS: number | null;
+  /** API-token requests left today (`x-daily-requests-left`; POST/PUT only). */
   dailyLeft: number | null;
+  /** Tokens left in the company's daily budget (`x-daily-ratelimit-token-remaining`); a list or create costs 10, a delete 6. Invisible to a page calling Pipedrive directly. */
+  dailyTokensLeft: number | null;
+  /** The company's daily token budget (`x-daily-ratelimit-token-limit`). */
+  dailyTokenLimit: number | null;
 }
 
 export type ErrorCode =
@@ -339,6 +348,9 @@ export interface SyncProgress {
   subscription?: string;
   /** For "wait": how long, in ms, before retrying after a 429. */
   waitMs?: number;
+  /** For "wait": which retry this is (1-based) and how many the call may make (`RateLimitRetry`). */
+  retry?: number;
+  of?: number;
   ok?: boolean;
   error?: string;
 }

@@ -183,7 +183,7 @@ pub fn DeliveriesPage() -> impl IntoView {
                             let note = if d.after_deletion {
                                 Some("ended after its webhook was deleted: changed nothing (R13)")
                             } else if d.during_ban {
-                                Some("ended during a ban it was in flight at: changed nothing (R12)")
+                                Some("ended during a ban it was in flight at: the ban counter stays frozen (R12); a success still stops the deletion clock (R13)")
                             } else {
                                 None
                             };
