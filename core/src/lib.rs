@@ -24,6 +24,7 @@ pub mod permission;
 pub mod policy;
 pub mod projection;
 pub mod rate_limit;
+pub mod relay;
 pub mod rng;
 pub mod rules;
 pub mod sandbox;

@@ -319,8 +319,36 @@ fn v1_word(action: EventAction) -> &'static str {
     }
 }
 
+/// Top-level keys of a delivery body in the order Pipedrive sends them (domain reference §3):
+/// v2 `data`, `previous`, then `meta` last; v1 `v`, `event`, `retry`, `current`, `previous`,
+/// `matches_filters`, `meta`. Other keys go just before `meta`.
+const DELIVERY_KEY_ORDER: [&str; 7] = ["v", "event", "retry", "data", "current", "previous", "matches_filters"];
+
+/// A delivery body (from [`encode_delivery`]) as the compact JSON text Pipedrive POSTs, its
+/// top-level keys in Pipedrive's order (v2: `data`, `previous`, `meta` last). Why not
+/// `to_string()`: without serde_json's `preserve_order` (which would grow the wasm builds) a map's
+/// keys come out sorted, `meta` before `previous`.
+pub fn delivery_text(body: &Value) -> String {
+    let Value::Object(map) = body else { return body.to_string() };
+    let rank = |k: &str| DELIVERY_KEY_ORDER.iter().position(|o| *o == k).unwrap_or(if k == "meta" { usize::MAX } else { DELIVERY_KEY_ORDER.len() });
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort_by_key(|k| rank(k));
+    let mut out = String::from("{");
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&Value::String(k.clone()).to_string());
+        out.push(':');
+        out.push_str(&map[k.as_str()].to_string());
+    }
+    out.push('}');
+    out
+}
+
 /// The body Pipedrive POSTs for `event` to `webhook` on `attempt` (1–4), in the
-/// webhook's payload version (domain reference, section 3). [`decode_delivery`] reads it back.
+/// webhook's payload version (domain reference, section 3). [`decode_delivery`] reads it back;
+/// send it as [`delivery_text`] writes it.
 ///
 /// ```
 /// use pipedrive_webhooks::payload::{decode_delivery, encode_delivery, Emitted};

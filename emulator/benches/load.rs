@@ -52,7 +52,7 @@ fn report(label: &str, n: usize, (wall, lat): (Duration, Vec<Duration>)) {
 
 #[tokio::main]
 async fn main() {
-    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: u32::MAX }).await.unwrap();
+    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: u32::MAX, daily_token_budget: u64::MAX, ..Config::default() }).await.unwrap();
     let base = emu.base_url();
     let c = reqwest::Client::new();
     println!("emulator under local load (optimised build, loopback, client and server sharing the machine):");

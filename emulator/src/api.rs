@@ -1,19 +1,22 @@
 //! The webhooks API, as Pipedrive answers it: `GET`, `POST` (JSON only: 415 otherwise) and `DELETE` on
-//! `/v1/webhooks` and `/api/v1/webhooks`, with auth, per-token rate limiting and exact bodies.
+//! `/v1/webhooks` and `/api/v1/webhooks`, with auth, the per-token burst limit, the company's daily
+//! token budget and exact bodies.
 
 use crate::deliveries::Shared;
-use crate::ratelimit::{self, Verdict};
+use crate::ratelimit::{self, DailyVerdict, Verdict};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::Router;
+use pipedrive_webhooks::error::PIPEDRIVE_ERROR_INFO;
+use pipedrive_webhooks::rate_limit::{token_cost, RateLimitScope};
 use pipedrive_webhooks::wire::{ok_envelope, webhook_json};
 use pipedrive_webhooks::{ApiError, Caller, FieldMessage, NewWebhook};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub fn routes() -> Router<Arc<Shared>> {
     let api = Router::new().route("/webhooks", get(list).post(create)).route("/webhooks/{id}", delete(remove));
@@ -40,24 +43,58 @@ fn token(headers: &HeaderMap, uri: &Uri) -> Option<(String, bool)> {
     form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).find(|(k, _)| k == "api_token").map(|(_, v)| (v.into_owned(), false))
 }
 
-/// Authenticates and rate-limits a request: the caller and the limiter's verdict, or the answer.
-/// As Pipedrive: an app's OAuth access token works only as `Authorization: Bearer`, a user's API
-/// token only as `x-api-token` (or the query); the other way round is a 401, so a client that
-/// sends a token the wrong way fails here as it would in production.
-fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri) -> Result<(Caller, Verdict), Response> {
+/// A request let through: who calls, and what the two limits said (their headers go on the answer).
+struct Admitted {
+    caller: Caller,
+    burst: Verdict,
+    daily: DailyVerdict,
+}
+
+impl Admitted {
+    fn answer(&self, mut resp: Response) -> Response {
+        rate_headers(&mut resp, self.burst);
+        daily_headers(&mut resp, self.daily);
+        resp
+    }
+}
+
+/// Authenticates and rate-limits a request of `method`: the caller and the limits' verdicts, or
+/// the answer. As Pipedrive: an app's OAuth access token works only as `Authorization: Bearer`, a
+/// user's API token only as `x-api-token` (or the query); the other way round is a 401, so a
+/// client that sends a token the wrong way fails here as it would in production.
+///
+/// Then the burst limit (per token), then the daily budget (per company), which charges the
+/// call's cost (`token_cost`) whatever its answer. Decision: a request refused by auth or by the
+/// burst limit costs nothing (it never reached the API); one refused by the budget neither.
+// A handler helper's error is the answer itself; boxing it would buy nothing on this path.
+#[allow(clippy::result_large_err)]
+fn admit(shared: &Shared, headers: &HeaderMap, uri: &Uri, method: &str) -> Result<Admitted, Response> {
     let mut w = shared.lock();
     let found = token(headers, uri).and_then(|(t, bearer)| w.tokens.get(&t).map(|c| (t, *c, bearer)));
     let Some((token, caller)) = found.filter(|(_, c, bearer)| matches!(c, Caller::App { .. }) == *bearer).map(|(t, c, _)| (t, c)) else {
         return Err(error(&ApiError::Unauthorized));
     };
-    let verdict = ratelimit::check(w.windows.entry(token).or_default(), shared.rate_limit, Instant::now());
-    if !verdict.allowed {
-        let mut resp = error(&ApiError::RateLimited { retry_after_ms: Some(verdict.reset_s as i64 * 1000), scope: Default::default() });
-        rate_headers(&mut resp, verdict);
-        resp.headers_mut().insert("retry-after", HeaderValue::from(verdict.reset_s.max(1)));
+    let burst = ratelimit::check(w.windows.entry(token).or_default(), shared.rate_limit, shared.burst_penalty, Instant::now());
+    let now = w.clock.now();
+    if !burst.allowed {
+        let daily = w.daily.charge(shared.daily_budget, 0, now);
+        let mut resp = error(&ApiError::RateLimited { retry_after_ms: Some(burst.reset_s as i64 * 1000), scope: RateLimitScope::Burst });
+        rate_headers(&mut resp, burst);
+        daily_headers(&mut resp, daily);
+        resp.headers_mut().insert("retry-after", HeaderValue::from(burst.reset_s));
         return Err(resp);
     }
-    Ok((caller, verdict))
+    let daily = w.daily.charge(shared.daily_budget, u64::from(token_cost(method)), now);
+    if !daily.allowed {
+        let body = serde_json::json!({"success": false, "error": "Daily request budget exceeded", "error_info": PIPEDRIVE_ERROR_INFO});
+        let mut resp = json(429, body);
+        rate_headers(&mut resp, burst);
+        daily_headers(&mut resp, daily);
+        // On the emulator's clock (scaled like every policy time): the seconds to midnight UTC.
+        resp.headers_mut().insert("retry-after", HeaderValue::from(daily.reset_s));
+        return Err(resp);
+    }
+    Ok(Admitted { caller, burst, daily })
 }
 
 fn rate_headers(resp: &mut Response, v: Verdict) {
@@ -67,34 +104,43 @@ fn rate_headers(resp: &mut Response, v: Verdict) {
     h.insert("x-ratelimit-reset", HeaderValue::from(v.reset_s));
 }
 
+fn daily_headers(resp: &mut Response, v: DailyVerdict) {
+    let h = resp.headers_mut();
+    h.insert("x-daily-ratelimit-token-limit", HeaderValue::from(v.limit));
+    h.insert("x-daily-ratelimit-token-remaining", HeaderValue::from(v.remaining));
+}
+
 async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
-    let (caller, verdict) = match admit(&shared, &headers, &uri) {
+    let admitted = match admit(&shared, &headers, &uri, "GET") {
         Ok(ok) => ok,
         Err(resp) => return resp,
     };
     let w = shared.lock();
-    let mut resp = match w.account.list(&caller) {
+    let resp = match w.account.list(&admitted.caller) {
         Ok(entries) => json(200, ok_envelope(Some(Value::Array(entries.iter().map(|e| webhook_json(&e.webhook, &e.delivery)).collect())))),
         Err(e) => error(&e),
     };
-    rate_headers(&mut resp, verdict);
-    resp
+    admitted.answer(resp)
 }
 
 async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    let (caller, verdict) = match admit(&shared, &headers, &uri) {
+    let admitted = match admit(&shared, &headers, &uri, "POST") {
         Ok(ok) => ok,
         Err(resp) => return resp,
     };
     if let Err(resp) = require_json(&headers, &body) {
-        return resp;
+        return admitted.answer(resp);
     }
-    let mut resp = match parse_new_webhook(&body) {
+    let resp = match parse_new_webhook(&body) {
         Err(message) => error(&ApiError::InvalidField { errors: vec![FieldMessage { field: "body".into(), message }] }),
+        Ok(input) if points_at_self(&input.subscription_url, shared.port) => {
+            let policy = shared.lock().account.policy;
+            error(&self_url_errors(&input, &policy))
+        }
         Ok(input) => {
             let mut w = shared.lock();
             let now = w.clock.now();
-            match w.account.create(&caller, &input, now) {
+            match w.account.create(&admitted.caller, &input, now) {
                 Ok(webhook) => {
                     let saved = w.save();
                     match saved {
@@ -106,21 +152,20 @@ async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri,
             }
         }
     };
-    rate_headers(&mut resp, verdict);
-    resp
+    admitted.answer(resp)
 }
 
 async fn remove(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri, Path(id): Path<String>) -> Response {
-    let (caller, verdict) = match admit(&shared, &headers, &uri) {
+    let admitted = match admit(&shared, &headers, &uri, "DELETE") {
         Ok(ok) => ok,
         Err(resp) => return resp,
     };
-    let mut resp = match id.parse::<u64>() {
+    let resp = match id.parse::<u64>() {
         Err(_) => error(&ApiError::NotFound { id: None }),
         Ok(id) => {
             let mut w = shared.lock();
             let now = w.clock.now();
-            match w.account.delete(&caller, id, now) {
+            match w.account.delete(&admitted.caller, id, now) {
                 Ok(_) => match w.save() {
                     Ok(()) => json(200, ok_envelope(None)),
                     Err(e) => error(&ApiError::ServerError { status: 500, message: e.to_string() }),
@@ -129,13 +174,53 @@ async fn remove(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri,
             }
         }
     };
-    rate_headers(&mut resp, verdict);
-    resp
+    admitted.answer(resp)
+}
+
+/// The field error for a subscription URL that points at the emulator itself.
+pub(crate) const SELF_URL: &str = "invalid or non-reachable URL (it points at this emulator)";
+
+/// A webhook on the emulator's own address would deliver into its own API (one on
+/// `/_emulator/reset` would wipe it, any other loops): refused like any unreachable URL, with
+/// the input's other field errors (the core's validation) beside it.
+fn self_url_errors(input: &NewWebhook, policy: &pipedrive_webhooks::Policy) -> ApiError {
+    let mut errors = match pipedrive_webhooks::validate(input, policy) {
+        Ok(_) => Vec::new(),
+        Err(v) => match ApiError::from(v) {
+            ApiError::InvalidField { errors } => errors,
+            _ => Vec::new(),
+        },
+    };
+    errors.retain(|e| e.field != "subscription_url");
+    errors.insert(0, FieldMessage { field: "subscription_url".into(), message: SELF_URL.into() });
+    ApiError::InvalidField { errors }
+}
+
+/// Whether `raw` (read as reqwest reads it, the WHATWG way: `127.1`, `0x7f.0.0.1` and
+/// `2130706433` are all 127.0.0.1) names this emulator: its `port` on a loopback or unspecified
+/// address, or `localhost` (and `*.localhost`). Any other name that resolves to loopback reaches
+/// the guard with a foreign `Host`, which it refuses.
+pub(crate) fn points_at_self(raw: &str, port: u16) -> bool {
+    let Ok(url) = url::Url::parse(raw.trim()) else { return false };
+    if url.port_or_known_default() != Some(port) {
+        return false;
+    }
+    let v4 = |ip: std::net::Ipv4Addr| ip.is_loopback() || ip.is_unspecified();
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => v4(ip),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified() || ip.to_ipv4_mapped().is_some_and(v4),
+        None => false,
+    }
 }
 
 /// Pipedrive's API (Fastify) parses JSON bodies only: any other content type, form-encoded
 /// included, is a 415 with Fastify's own body, and nothing is created. An empty body without a
 /// content type passes (its fields are then missing: a 400).
+#[allow(clippy::result_large_err)]
 pub(crate) fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
     let given = headers.get("content-type").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let essence = given.as_deref().map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
@@ -210,6 +295,8 @@ pub(crate) struct Gate {
     pub port: u16,
     /// Normalised origins (`http://127.0.0.1:8080`) allowed to call from a browser.
     pub origins: Vec<String>,
+    /// How long a body may take to arrive after its headers.
+    pub body_timeout: Duration,
 }
 
 impl Gate {
@@ -238,7 +325,8 @@ fn too_large() -> Response {
 /// Runs before every route (and before CORS): refuses a foreign `Host` (DNS rebinding) or a
 /// browser `Origin` that is not allowed (403, preflights included), and a body over [`MAX_BODY`]
 /// (413). It reads the whole body here, before any handler takes the world's lock, so a client
-/// that trickles its body holds nobody up.
+/// that trickles its body holds nobody up; one that has not sent it all within the body timeout
+/// gets a 408 and its connection closes.
 pub(crate) async fn guard(State(gate): State<Arc<Gate>>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let host = req.headers().get(axum::http::header::HOST).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).or_else(|| req.uri().authority().map(|a| a.to_string()));
     match host {
@@ -264,6 +352,14 @@ pub(crate) async fn guard(State(gate): State<Arc<Gate>>, req: axum::extract::Req
     }
     let (parts, body) = req.into_parts();
     // Over the limit (chunked, no length) or cut off: either way nothing is applied.
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else { return too_large() };
+    let bytes = match tokio::time::timeout(gate.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return too_large(),
+        Err(_) => {
+            let mut resp = refuse(408, format!("the request body did not arrive within {} ms", gate.body_timeout.as_millis()));
+            resp.headers_mut().insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+            return resp;
+        }
+    };
     next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }

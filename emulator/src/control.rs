@@ -34,6 +34,7 @@ fn bad(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"success": false, "error": message}))).into_response()
 }
 
+#[allow(clippy::result_large_err)] // the error is the answer (as `api::require_json`)
 fn body<T: for<'de> Deserialize<'de>>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Response> {
     crate::api::require_json(headers, bytes)?;
     serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid body: {e}")))
@@ -75,8 +76,15 @@ async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: By
         Value::Number(n) => n.to_string(),
         _ => return bad("id must be the object's id (a number or a string)".into()),
     };
-    let (event_id, webhooks) = emit(&shared, EventInput { action, object: b.object, entity_id, user_id: b.user_id, data: b.data, previous: b.previous });
-    (StatusCode::ACCEPTED, Json(json!({"eventId": event_id, "webhooks": webhooks}))).into_response()
+    match emit(&shared, EventInput { action, object: b.object, entity_id, user_id: b.user_id, data: b.data, previous: b.previous }) {
+        Ok((event_id, webhooks)) => (StatusCode::ACCEPTED, Json(json!({"eventId": event_id, "webhooks": webhooks}))).into_response(),
+        Err(full) => busy(full.to_string()),
+    }
+}
+
+/// 429: too many events wait for their attempts ([`crate::world::EVENTS_BYTES`]).
+fn busy(message: String) -> Response {
+    (StatusCode::TOO_MANY_REQUESTS, Json(json!({"success": false, "error": message}))).into_response()
 }
 
 async fn deliveries(State(shared): State<Arc<Shared>>) -> Response {
@@ -86,7 +94,8 @@ async fn deliveries(State(shared): State<Arc<Shared>>) -> Response {
 
 /// `POST /_emulator/deliveries/{id}/redeliver` (no body, or a JSON one): 202
 /// `{"redeliveryOf": id, "eventId": "…", "webhookId": N}`; the new attempts appear in the log with
-/// `redelivery: true`. Unknown id: 404; the webhook is gone: 409 (both `{"success": false, "error": "…"}`).
+/// `redelivery: true`. Unknown id: 404; the webhook is gone: 409; too many events in flight: 429
+/// (each `{"success": false, "error": "…"}`).
 async fn redeliver(State(shared): State<Arc<Shared>>, Path(id): Path<String>, headers: HeaderMap, bytes: Bytes) -> Response {
     if let Err(resp) = crate::api::require_json(&headers, &bytes) {
         return resp;
@@ -97,17 +106,22 @@ async fn redeliver(State(shared): State<Arc<Shared>>, Path(id): Path<String>, he
         Ok((event_id, webhook_id)) => (StatusCode::ACCEPTED, Json(json!({"redeliveryOf": id, "eventId": event_id, "webhookId": webhook_id}))).into_response(),
         Err(e @ crate::deliveries::RedeliverError::UnknownRecord(_)) => not_found(e.to_string()),
         Err(e @ crate::deliveries::RedeliverError::WebhookGone(_)) => (StatusCode::CONFLICT, Json(json!({"success": false, "error": e.to_string()}))).into_response(),
+        Err(e @ crate::deliveries::RedeliverError::EventsFull(_)) => busy(e.to_string()),
     }
 }
 
 /// `POST /_emulator/checks` `{"url", "user"?, "password"?, "version"?, "rate"?}`: 202 `{"id": N}`,
-/// the check running in the background; 400 for a bad body or URL; 429 when
+/// the check running in the background; 400 for a bad body or URL (the emulator's own address
+/// included: the check would post into its control API); 429 when
 /// [`crate::check::MAX_RUNNING`] checks already run.
 async fn start_check(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
     let b: crate::check::CheckRequest = match body(&headers, &bytes) {
         Ok(b) => b,
         Err(r) => return r,
     };
+    if crate::api::points_at_self(&b.url, shared.port) {
+        return bad(format!("{:?} points at this emulator: check a receiver elsewhere", b.url.chars().take(200).collect::<String>()));
+    }
     let policy = shared.lock().account.policy;
     let options = match b.into_options(policy) {
         Ok(o) => o,
@@ -169,13 +183,13 @@ async fn advance(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: B
         Ok(b) => b,
         Err(r) => return r,
     };
-    if b.ms < 0 {
-        return bad("ms must be 0 or more: the clock never goes back".into());
-    }
     let now = {
         let mut w = shared.lock();
-        w.clock.advance(b.ms);
-        let now = w.clock.now();
+        // Negative, or past the year 9999: refused, the clock unchanged.
+        let now = match w.clock.advance(b.ms) {
+            Ok(now) => now,
+            Err(message) => return bad(message),
+        };
         w.account.tick(now);
         let _ = w.save();
         now

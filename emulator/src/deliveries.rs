@@ -1,10 +1,10 @@
 //! Real deliveries: events fan out to matching webhooks; every attempt is a real HTTP POST whose
 //! result goes through the core's delivery machine (R9–R13); retries wait on the policy clock.
 
-use crate::world::{DeliveryRecord, Due, World};
+use crate::world::{DeliveryRecord, Due, EventsFull, World};
 use pipedrive_webhooks::delivery::{Admission, Next, Response};
 use pipedrive_webhooks::emulator_api::LoggedDelivery;
-use pipedrive_webhooks::payload::{basic_auth_header, encode_delivery, Emitted};
+use pipedrive_webhooks::payload::{basic_auth_header, delivery_text, encode_delivery, Emitted};
 use pipedrive_webhooks::{EventAction, PayloadVersion, Webhook, WebhookId};
 use std::cmp::Reverse;
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,12 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// Requests per token per 2 s.
     pub rate_limit: u32,
+    /// How long a token is refused after going over its window (real time).
+    pub burst_penalty: Duration,
+    /// The company's tokens per day (UTC, on the emulator's clock).
+    pub daily_budget: u64,
+    /// The port the emulator listens on: deliveries never go back to it.
+    pub port: u16,
     /// Receiver checks started from the control API (`/_emulator/checks`), apart from the world's
     /// lock: a check's progress changes with every request it sends.
     pub checks: Mutex<crate::check::Registry>,
@@ -42,8 +48,9 @@ pub struct EventInput {
 }
 
 /// Fans an event out to every matching webhook: their first attempts are due now. Returns the
-/// event id and the webhooks reached.
-pub fn emit(shared: &Shared, input: EventInput) -> (String, Vec<WebhookId>) {
+/// event id and the webhooks reached. An event no webhook matches is not kept; one that does is
+/// kept until its last attempt, within [`crate::world::EVENTS_BYTES`] (else refused).
+pub fn emit(shared: &Shared, input: EventInput) -> Result<(String, Vec<WebhookId>), EventsFull> {
     let mut w = shared.lock();
     let now = w.clock.now();
     let ids = w.account.matching(input.action, &input.object);
@@ -59,15 +66,16 @@ pub fn emit(shared: &Shared, input: EventInput) -> (String, Vec<WebhookId>) {
         previous: input.previous,
     };
     let id = event.id.clone();
-    let index = w.next_event;
-    w.next_event += 1;
-    w.events.insert(index, (Arc::new(event), 0));
+    if ids.is_empty() {
+        return Ok((id, ids));
+    }
+    let index = w.keep_event(Arc::new(event))?;
     for &webhook in &ids {
         w.schedule(now, webhook, 1, index, false);
     }
     drop(w);
     shared.wake.notify_one();
-    (id, ids)
+    Ok((id, ids))
 }
 
 /// Why a record cannot be redelivered.
@@ -77,6 +85,8 @@ pub enum RedeliverError {
     UnknownRecord(u64),
     #[error("webhook {0} is gone (deleted or removed): there is nothing to redeliver to")]
     WebhookGone(WebhookId),
+    #[error(transparent)]
+    EventsFull(#[from] EventsFull),
 }
 
 /// Sends the event of log record `record` again to its webhook as a fresh delivery: a new attempt
@@ -93,21 +103,28 @@ pub fn redeliver(shared: &Shared, record: u64) -> Result<(String, WebhookId), Re
         return Err(RedeliverError::WebhookGone(webhook_id));
     }
     let now = w.clock.now();
-    let index = w.next_event;
-    w.next_event += 1;
     let event_id = event.id.clone();
-    w.events.insert(index, (event, 0));
+    let index = w.keep_event(event)?;
     w.schedule(now, webhook_id, 1, index, true);
     drop(w);
     shared.wake.notify_one();
     Ok((event_id, webhook_id))
 }
 
-/// The headers a delivery carries, besides the HTTP client's own (`host`, `content-length`):
-/// JSON, and Basic auth when the webhook has credentials (R14). The emulator's deliveries and the
-/// receiver check (`check.rs`) both send exactly these.
+/// The headers a delivery carries besides `host` and `content-length` (the HTTP client's own),
+/// as a real delivery (a 2026 capture, domain reference §3): Pipedrive's user agent, JSON, its
+/// `accept` and `accept-encoding`, and Basic auth only when the webhook has credentials (R14). No
+/// signature or id header: Pipedrive sends none. The emulator's deliveries and the receiver
+/// check (`check/`) both send exactly these; reqwest adds nothing else once `accept` is set (it
+/// adds `accept: */*` only when none is given, and no `accept-encoding` without its
+/// compression features).
 pub fn delivery_headers(auth: Option<(&str, &str)>) -> Vec<(&'static str, String)> {
-    let mut h = vec![("content-type", "application/json".to_string())];
+    let mut h = vec![
+        ("user-agent", "Pipedrive Webhooks".to_string()),
+        ("content-type", "application/json".to_string()),
+        ("accept", "application/json, text/plain, */*".to_string()),
+        ("accept-encoding", "gzip, compress, deflate, br".to_string()),
+    ];
     if let Some((user, password)) = auth {
         h.push(("authorization", basic_auth_header(user, password)));
     }
@@ -182,7 +199,7 @@ fn logged(d: &Due, event: &Emitted, version: PayloadVersion) -> LoggedDelivery {
 /// Admits an attempt that fell due; sends it, or records the event as lost or dropped.
 fn start(shared: &Arc<Shared>, d: Due) {
     let mut w = shared.lock();
-    let Some(event) = w.events.get(&d.event).map(|(e, _)| e.clone()) else { return };
+    let Some(event) = w.events.get(&d.event).map(|e| e.event.clone()) else { return };
     // A webhook already gone (R13) names its event in v2 words.
     let version = w.account.entry(d.webhook_id).map_or(PayloadVersion::V2, |e| e.webhook.version);
     let record = |result: &str| DeliveryRecord {
@@ -206,28 +223,44 @@ fn start(shared: &Arc<Shared>, d: Due) {
     }
 }
 
+/// How an attempt went on the wire.
+enum Sent {
+    Status(u16),
+    Timeout,
+    Refused,
+}
+
 /// One real HTTP POST, its result through the delivery machine, and the retry it may schedule.
 async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitted>, timeout: Duration) {
-    let body = encode_delivery(&webhook, &event, d.attempt).to_string();
+    let body = delivery_text(&encode_delivery(&webhook, &event, d.attempt));
     let headers = delivery_headers(webhook.http_auth_user.as_deref().map(|u| (u, webhook.http_auth_password.as_deref().unwrap_or(""))));
-    let req = delivery_request(&shared.http, &webhook.subscription_url, &headers, body.clone(), timeout);
     let started = Instant::now();
-    let result = req.send().await;
+    // Never into the emulator's own API (a webhook from before this check, in a state file):
+    // refused as a connection would be.
+    let sent = if crate::api::points_at_self(&webhook.subscription_url, shared.port) {
+        Sent::Refused
+    } else {
+        match delivery_request(&shared.http, &webhook.subscription_url, &headers, body.clone(), timeout).send().await {
+            Ok(r) => Sent::Status(r.status().as_u16()),
+            Err(e) if e.is_timeout() => Sent::Timeout,
+            Err(_) => Sent::Refused,
+        }
+    };
     let elapsed = started.elapsed();
     let mut w = shared.lock();
-    let response = match &result {
-        Ok(r) => Response::Status { code: r.status().as_u16(), after_ms: w.clock.policy(elapsed) },
-        Err(e) if e.is_timeout() => Response::NoAnswer,
-        Err(_) => Response::Refused { after_ms: w.clock.policy(elapsed) },
+    let response = match sent {
+        Sent::Status(code) => Response::Status { code, after_ms: w.clock.policy(elapsed) },
+        Sent::Timeout => Response::NoAnswer,
+        Sent::Refused => Response::Refused { after_ms: w.clock.policy(elapsed) },
     };
     // Reported even when the webhook went while the attempt was in flight (marked as such).
     let Some(out) = w.account.attempt_ended(d.webhook_id, d.attempt, d.at, response) else {
         w.finish(d.event);
         return;
     };
-    let result_word = match (&result, out.status) {
+    let result_word = match (&sent, out.status) {
         (_, Some(_)) => "status",
-        (Err(e), None) if !e.is_timeout() => "refused",
+        (Sent::Refused, None) => "refused",
         _ => "timeout",
     };
     w.record(DeliveryRecord {

@@ -8,20 +8,26 @@ mod control;
 mod deliveries;
 mod ratelimit;
 mod seed;
+mod server;
 mod world;
 
 pub use api::MAX_BODY;
+pub use clock::MAX_TIME;
+pub use ratelimit::{PENALTY, WINDOW};
+pub use server::MAX_CONNECTIONS;
 #[doc(hidden)]
 pub use api::parse_new_webhook;
 pub use seed::Seed;
 pub use deliveries::RedeliverError;
-pub use world::{DeliveryRecord, StateError, LOG_BODY_BYTES, LOG_KEPT};
+pub use world::{DeliveryRecord, StateError, EVENTS_BYTES, LOG_BODY_BYTES, LOG_KEPT};
 
-use axum::http::HeaderName;
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
 use deliveries::Shared;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 /// How to run the emulator.
@@ -36,11 +42,35 @@ pub struct Config {
     pub time_scale: f64,
     /// Requests per token per rolling 2 s window.
     pub rate_limit: u32,
+    /// How long a token that went over its window is refused, in real time ([`PENALTY`], 10 s,
+    /// as Pipedrive; shorter only for tests).
+    pub burst_penalty: Duration,
+    /// The company's daily token budget (GET and POST /webhooks cost 10, DELETE 6), reset at
+    /// midnight UTC on the emulator's clock. 30 000: a one-seat Lite company.
+    pub daily_token_budget: u64,
+    /// A client must send a request's headers within this of connecting or of its previous answer
+    /// (so idle keep-alive connections close after it), and a body within this of its headers.
+    pub io_timeout: Duration,
 }
+
+/// A one-seat Lite company's daily tokens (30 000 × plan multiplier 1 × 1 seat).
+pub const DEFAULT_DAILY_TOKEN_BUDGET: u64 = 30_000;
+
+/// [`Config::io_timeout`]'s default.
+pub const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for Config {
     fn default() -> Self {
-        Config { port: 8700, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: 80 }
+        Config {
+            port: 8700,
+            seed: Seed::default(),
+            state_file: None,
+            time_scale: 1.0,
+            rate_limit: 80,
+            burst_penalty: PENALTY,
+            daily_token_budget: DEFAULT_DAILY_TOKEN_BUDGET,
+            io_timeout: DEFAULT_IO_TIMEOUT,
+        }
     }
 }
 
@@ -103,8 +133,9 @@ pub fn normalize_origin(origin: &str) -> Result<String, String> {
 /// A running emulator.
 pub struct Running {
     pub addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    server: server::Server,
     scheduler: tokio::task::JoinHandle<()>,
+    shared: Arc<Shared>,
 }
 
 impl Running {
@@ -113,9 +144,11 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
-    /// Stops serving and delivering.
+    /// Stops serving (open connections too) and delivering, and lets go of the state file (its
+    /// lock is released now, so another emulator may take it at once).
     pub fn stop(self) {
-        self.server.abort();
+        self.shared.lock().release();
+        self.server.stop();
         self.scheduler.abort();
     }
 }
@@ -142,24 +175,46 @@ pub async fn start_with(config: Config, access: Access) -> Result<Running, Start
     let world = world::World::open(config.seed, config.state_file, config.time_scale, now)?;
     // Redirects are never followed (R9, R15).
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| StartError::Client(e.to_string()))?;
-    let shared = Arc::new(Shared { world: Mutex::new(world), wake: tokio::sync::Notify::new(), http, rate_limit: config.rate_limit.max(1), checks: Default::default() });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await.map_err(|e| StartError::Listen(config.port, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Listen(config.port, e))?;
+    let shared = Arc::new(Shared {
+        world: Mutex::new(world),
+        wake: tokio::sync::Notify::new(),
+        http,
+        rate_limit: config.rate_limit.max(1),
+        burst_penalty: config.burst_penalty,
+        daily_budget: config.daily_token_budget,
+        port: addr.port(),
+        checks: Default::default(),
+    });
     // CORS headers (preflights included) for the allowed origins only; the guard has already
     // refused every other origin with a 403.
-    let allowed: Vec<axum::http::HeaderValue> = access.allow_origins.iter().filter_map(|o| o.parse().ok()).collect();
-    let cors = CorsLayer::new().allow_origin(AllowOrigin::list(allowed)).allow_methods(Any).allow_headers(Any).expose_headers(
-        ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-daily-requests-left", "retry-after"].map(HeaderName::from_static),
-    );
-    let gate = Arc::new(api::Gate { port: addr.port(), origins: access.allow_origins });
+    let allowed: Vec<HeaderValue> = access.allow_origins.iter().filter_map(|o| o.parse().ok()).collect();
+    let cors = CorsLayer::new().allow_origin(AllowOrigin::list(allowed)).allow_methods(Any).allow_headers(Any);
+    let gate = Arc::new(api::Gate { port: addr.port(), origins: access.allow_origins, body_timeout: config.io_timeout });
     let app = api::routes()
         .merge(control::routes())
         .layer(cors)
+        .layer(axum::middleware::map_response(expose_headers))
         .layer(axum::middleware::from_fn_with_state(gate, api::guard))
         .with_state(shared.clone());
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let scheduler = tokio::spawn(deliveries::scheduler(shared));
-    Ok(Running { addr, server, scheduler })
+    let server = server::Server::start(listener, app, config.io_timeout);
+    let scheduler = tokio::spawn(deliveries::scheduler(shared.clone()));
+    Ok(Running { addr, server, scheduler, shared })
+}
+
+/// What Pipedrive's CORS answers let page scripts read (domain reference §2 "Rate limits"): the
+/// three burst headers only, so a page here sees no more than it would from Pipedrive
+/// (`Retry-After` and the daily headers stay hidden).
+pub const EXPOSED_HEADERS: &str = "X-RateLimit-Remaining, X-RateLimit-Limit, X-RateLimit-Reset";
+
+/// Adds [`EXPOSED_HEADERS`] to a CORS answer (one with `access-control-allow-origin`), not to a
+/// preflight's (`access-control-allow-methods`). Why not tower-http's `expose_headers`: it
+/// writes the names in lower case; these are Pipedrive's words.
+async fn expose_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    if h.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) && !h.contains_key(header::ACCESS_CONTROL_ALLOW_METHODS) {
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSED_HEADERS));
+    }
+    resp
 }

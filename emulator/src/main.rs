@@ -1,4 +1,4 @@
-//! `pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N] [--allow-origin ORIGIN]...`
+//! `pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N] [--daily-token-budget N] [--allow-origin ORIGIN]...`
 //! serves the emulator; `pipedrive-webhooks-emulator check <URL> [...]` checks a receiver.
 
 use clap::{Args, Parser, Subcommand};
@@ -11,11 +11,15 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 const USAGE: &str = "pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N]
-                                   [--allow-origin ORIGIN]...
+                                   [--daily-token-budget N] [--allow-origin ORIGIN]...
        pipedrive-webhooks-emulator check <URL> [--user U --password P] [--version 1.0|2.0|both] [--rate EVENTS_PER_MIN] [--json FILE]";
 
 const AFTER_HELP: &str = "Exit codes: 0 served until Ctrl-C (or, for `check`, no check failed); 1 the emulator could not
 start (or a check failed); 2 bad arguments.
+
+Connections: a client sends a request's headers within 10 s of connecting or of its previous
+answer (idle keep-alive connections close after 10 s) and its body within 10 s of its headers
+(else 408); at most 512 connections are served at once.
 
 Examples:
   pipedrive-webhooks-emulator --port 0 --time-scale 60 --allow-origin http://127.0.0.1:5173
@@ -42,16 +46,24 @@ struct Serve {
     /// `policy`); a default seed is built in.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
-    /// Keep the state across restarts (written atomically after each change).
+    /// Keep the state across restarts (written atomically after each change, mode 0600: it holds
+    /// tokens and passwords). One emulator per file: a second one on it refuses to start.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     /// Run Pipedrive's clock N times faster (retry delays, bans, the 72 h deletion; the 10 s
     /// timeout shrinks to 10/N s of real time).
     #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = positive_f64)]
     time_scale: f64,
-    /// Requests per token per rolling 2 s window.
+    /// Requests per token per rolling 2 s window; a token that goes over is refused for 10 s
+    /// (Retry-After: 10), as Pipedrive.
     #[arg(long, value_name = "N", default_value_t = 80, value_parser = positive_u32)]
     rate_limit: u32,
+    /// The company's daily budget, in tokens: GET /webhooks costs 10, POST 10, DELETE 6 (requests
+    /// refused by auth or the burst limit cost nothing). Past it every call is a 429 until
+    /// midnight UTC on the emulator's clock (scaled like every policy time). 30000 is a one-seat
+    /// Lite company (30000 × plan multiplier × seats).
+    #[arg(long, value_name = "N", default_value_t = pipedrive_webhooks_emulator::DEFAULT_DAILY_TOKEN_BUDGET)]
+    daily_token_budget: u64,
     /// Let web pages from ORIGIN (scheme://host:port) call the emulator from a browser;
     /// repeatable. http://127.0.0.1:8080 and http://localhost:8080 (the panel under `cargo xtask
     /// serve`) are always allowed; requests from any other page are refused (403), and so is every
@@ -144,7 +156,14 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: Serve) -> ExitCode {
-    let mut config = Config { port: args.port, state_file: args.state, time_scale: args.time_scale, rate_limit: args.rate_limit, ..Config::default() };
+    let mut config = Config {
+        port: args.port,
+        state_file: args.state,
+        time_scale: args.time_scale,
+        rate_limit: args.rate_limit,
+        daily_token_budget: args.daily_token_budget,
+        ..Config::default()
+    };
     if let Some(path) = args.seed {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,

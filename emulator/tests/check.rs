@@ -366,7 +366,7 @@ fn client() -> reqwest::Client {
 
 #[tokio::test]
 async fn checks_control_api_runs_a_check_in_the_background() {
-    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: 1000 }).await.unwrap();
+    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: 1000, ..Config::default() }).await.unwrap();
     let (c, base) = (client(), emu.base_url());
     let (url, _) = receiver(Fault::RejectsUserArrays).await;
     let r = c.post(format!("{base}/_emulator/checks")).json(&json!({"url": url, "user": USER, "password": PASSWORD, "version": "1.0", "rate": 2})).send().await.unwrap();
@@ -414,7 +414,7 @@ async fn checks_control_api_runs_a_check_in_the_background() {
 
 #[tokio::test]
 async fn redeliver_sends_the_event_again_as_a_fresh_marked_attempt_chain() {
-    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 100.0, rate_limit: 1000 }).await.unwrap();
+    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 100.0, rate_limit: 1000, ..Config::default() }).await.unwrap();
     let (c, base) = (client(), emu.base_url());
     let (url, hits) = receiver(Fault::None).await;
     let body = json!({"subscription_url": url, "event_action": "change", "event_object": "deal", "name": "t", "version": "2.0", "http_auth_user": USER, "http_auth_password": PASSWORD});
@@ -475,7 +475,7 @@ async fn redeliver_sends_the_event_again_as_a_fresh_marked_attempt_chain() {
 
 #[tokio::test]
 async fn a_failing_redelivery_gets_its_own_retries_all_marked() {
-    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 100.0, rate_limit: 1000 }).await.unwrap();
+    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 100.0, rate_limit: 1000, ..Config::default() }).await.unwrap();
     let (c, base) = (client(), emu.base_url());
     let (url, _) = receiver(Fault::RejectsRetries).await;
     // No credentials on the webhook: this receiver answers 401 to every delivery, first attempts included.

@@ -106,7 +106,7 @@ async fn a_browser_origin_that_is_not_allowed_is_refused() {
 async fn allow_origin_adds_origins() {
     let access = Access::allowing(["http://127.0.0.1:5173/", "HTTPS://Panel.Example"]).unwrap();
     assert!(Access::allowing(["http://127.0.0.1:5173/panel"]).is_err(), "an origin has no path");
-    let config = Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: 1000 };
+    let config = Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: 1000, ..Config::default() };
     let emu = start_with(config, access).await.unwrap();
     let base = emu.base_url();
     for (origin, status) in [("http://127.0.0.1:5173", 200), ("https://panel.example", 200), ("http://127.0.0.1:8080", 200), ("http://127.0.0.1:5174", 403)] {

@@ -56,11 +56,12 @@ test("a skip link leads to the content; `n` opens the form with focus on its fir
   await page.waitForURL(/\/webhooks\/new$/);
   await page.getByTestId("input-name").waitFor();
   assert.equal(await focused(page), "input-name");
+  assert.equal(await page.getByTestId("input-name").inputValue(), "", "the shortcut's 'n' is not typed into the name");
 });
 
 const pages = ["/", "/webhooks/new", "/webhooks/119", "/simulator", "/sandbox", "/deliveries", "/sync", "/connections", "/rules"];
 
-for (const width of [1280, 1440]) {
+for (const width of [1280, 1366, 1440]) {
   test(`nothing is clipped at ${width} px; the owner and a URL's host and port stay visible`, async () => {
     const { page, errors } = await pageWithErrorLog(browser, { width, height: 900 });
     await page.goto(panel.url + "/");
@@ -75,6 +76,15 @@ for (const width of [1280, 1440]) {
       return out;
     });
     assert.deepEqual(clipped, [], `clipped at ${width}px`);
+    // The table fits its column: the last header cell ends inside the window, and the name gets
+    // at least the room it has at 1280 px (wider windows once squeezed it and cut the last column).
+    const fit = await page.evaluate(() => {
+      const last = document.querySelector("table.webhooks thead th:last-child").getBoundingClientRect();
+      const name = document.querySelector("table.webhooks thead th:nth-child(2)").getBoundingClientRect();
+      return { right: last.right, view: document.documentElement.clientWidth, name: name.width };
+    });
+    assert.ok(fit.right <= fit.view, `the last column ends at ${fit.right} px, past the window's ${fit.view} px`);
+    assert.ok(fit.name >= 170, `the name column is ${fit.name} px wide at ${width} px`);
     // A local receiver's URL keeps its host and port whole, however long its path.
     await page.goto(panel.url + "/webhooks/new");
     await page.getByTestId("input-name").fill(`local ${width}`);
@@ -149,7 +159,7 @@ test("connected to a time-scaled emulator, times are on the emulator's clock (ne
     assert.doesNotMatch(last, /^in /, `relative to the emulator's clock, not the browser's: ${last}`);
     assert.match(last, /ago|now/);
     assert.match(await page.getByTestId("emulator-clock").innerText(), /×3600/);
-    assert.match(await page.getByTestId("list-age").innerText(), /Updated (now|\d+ s ago)/);
+    assert.match(await page.getByTestId("list-age").innerText(), /Listed (now|\d+ s ago)/);
     assert.deepEqual(errors, []);
   } finally {
     emulator.stop();

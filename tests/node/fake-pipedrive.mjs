@@ -1,22 +1,38 @@
 // A small Pipedrive-like webhooks API for tests, answering through the package's own Account
 // (so statuses and bodies are the core's). Tokens: "USER-<id>" as x-api-token, "APP-<app>-<user>"
 // as a Bearer token.
+//
+// It imitates Pipedrive where that matters to a browser (domain reference, "Rate limits" and
+// "CORS"): its answers expose only X-RateLimit-Remaining, -Limit and -Reset to page scripts;
+// with `{ preflight: false }` it refuses CORS preflights (nobody has shown Pipedrive answering
+// them); with `{ dailyTokens: N }` it keeps a daily token budget at Pipedrive's costs (list and
+// create 10, delete 6), says what is left in `x-daily-ratelimit-token-*`, and answers a spent
+// budget with Pipedrive's daily 429 (Retry-After until midnight UTC).
 import http from "node:http";
 
-export async function startFakePipedrive(pw, setup, policy) {
+const COST = { GET: 10, POST: 10, DELETE: 6 };
+
+export async function startFakePipedrive(pw, setup, policy, { preflight = true, dailyTokens = null } = {}) {
   const acct = new pw.Account(1, policy);
   setup(acct);
   const requests = [];
+  const preflights = [];
   // Answers to give before the real ones, e.g. a 429: [{ status, headers, body }].
   const forced = [];
   const cors = {
     "access-control-allow-origin": "*",
     "access-control-allow-headers": "x-api-token, authorization, content-type, accept",
     "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-    "access-control-expose-headers": "x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, retry-after",
+    "access-control-expose-headers": "X-RateLimit-Remaining, X-RateLimit-Limit, X-RateLimit-Reset",
   };
+  const budget = { left: dailyTokens };
   const server = http.createServer((req, res) => {
     if (req.method === "OPTIONS") {
+      preflights.push(new URL(req.url, "http://x").pathname);
+      if (!preflight) {
+        res.writeHead(404, { "content-type": "text/plain" });
+        return res.end("Not Found");
+      }
       res.writeHead(204, cors);
       return res.end();
     }
@@ -31,10 +47,22 @@ export async function startFakePipedrive(pw, setup, policy) {
         return res.end('{"success":false,"error":"Not found"}');
       }
       requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers });
+      const daily = () => (budget.left === null ? {} : { "x-daily-ratelimit-token-limit": String(dailyTokens), "x-daily-ratelimit-token-remaining": String(budget.left) });
       const send = (status, body) => {
-        res.writeHead(status, { ...cors, "content-type": "application/json", "x-ratelimit-limit": "40", "x-ratelimit-remaining": "39", "x-ratelimit-reset": "2" });
+        res.writeHead(status, { ...cors, "content-type": "application/json", "x-ratelimit-limit": "40", "x-ratelimit-remaining": "39", "x-ratelimit-reset": "2", ...daily() });
         res.end(JSON.stringify(body));
       };
+      if (budget.left !== null) {
+        const cost = COST[req.method] ?? 0;
+        if (budget.left < cost) {
+          const now = new Date();
+          const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+          budget.left = 0;
+          res.writeHead(429, { ...cors, "content-type": "application/json", "retry-after": String(Math.ceil((midnight - now) / 1000)), "x-ratelimit-limit": "40", "x-ratelimit-remaining": "39", "x-ratelimit-reset": "2", ...daily() });
+          return res.end('{"success":false,"error":"daily request budget exceeded","errorCode":429}');
+        }
+        budget.left -= cost;
+      }
       if (forced.length) {
         const f = forced.shift();
         res.writeHead(f.status, { ...cors, ...f.headers });
@@ -72,5 +100,5 @@ export async function startFakePipedrive(pw, setup, policy) {
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${server.address().port}`, acct, requests, forced, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+  return { url: `http://127.0.0.1:${server.address().port}`, acct, requests, preflights, forced, budget, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
 }

@@ -236,9 +236,33 @@ test("buildRequest puts tokens in headers only; decodeResponse reads answers and
   throwsCode(() => pw.decodeResponse("explode", { status: 200, body: "" }), "INVALID_INPUT");
 });
 
+test("RateLimitRetry: the core's one wait-and-retry machine (Pipedrive's 10 s penalty, then a stop; a daily 429 stops at once)", () => {
+  const retry = new pw.RateLimitRetry();
+  const burst = { scope: "burst", retryAfterMs: 10_000 };
+  assert.deepEqual(retry.after429(burst, 0), { kind: "retry", waitMs: 10_000 });
+  assert.deepEqual(retry.after429(burst, 10_000), { kind: "retry", waitMs: 10_000 });
+  assert.deepEqual(retry.after429(burst, 20_000), { kind: "retry", waitMs: 10_000 });
+  assert.equal(retry.retries, 3);
+  assert.equal(retry.maxRetries, 3);
+  assert.deepEqual(retry.after429(burst, 30_000), { kind: "stop", scope: "burst", notBefore: 40_000, reason: "budget_spent" });
+  // A 429 told daily by x-daily-ratelimit-token-remaining: 0, with a short Retry-After: never retried.
+  let daily;
+  try {
+    pw.decodeResponse("list", { status: 429, headers: { "retry-after": "2", "x-daily-ratelimit-token-remaining": "0" }, body: "" }, 1_000);
+  } catch (e) {
+    daily = e;
+  }
+  assert.equal(daily.scope, "daily");
+  assert.deepEqual(new pw.RateLimitRetry().after429(daily, 1_000), { kind: "stop", scope: "daily", notBefore: 3_000, reason: "daily_budget" });
+  throwsCode(() => new pw.RateLimitRetry().after429({ scope: "sometimes" }, 0), "INVALID_INPUT", "scope");
+});
+
 test("rateLimit and normalizeBaseUrl", () => {
-  assert.deepEqual(pw.rateLimit([["x-ratelimit-limit", "40"], ["x-ratelimit-remaining", "38"], ["x-ratelimit-reset", "2"]]), { limit: 40, remaining: 38, resetS: 2, dailyLeft: null });
-  assert.deepEqual(pw.rateLimit(undefined), { limit: null, remaining: null, resetS: null, dailyLeft: null });
+  const unknownDaily = { dailyLeft: null, dailyTokensLeft: null, dailyTokenLimit: null };
+  assert.deepEqual(pw.rateLimit([["x-ratelimit-limit", "40"], ["x-ratelimit-remaining", "38"], ["x-ratelimit-reset", "2"]]), { limit: 40, remaining: 38, resetS: 2, ...unknownDaily });
+  assert.deepEqual(pw.rateLimit(undefined), { limit: null, remaining: null, resetS: null, ...unknownDaily });
+  // The daily token budget (x-daily-ratelimit-token-*), as the companion passes it on.
+  assert.deepEqual(pw.rateLimit({ "x-daily-ratelimit-token-remaining": "29990", "x-daily-ratelimit-token-limit": "30000" }), { limit: null, remaining: null, resetS: null, dailyLeft: null, dailyTokensLeft: 29990, dailyTokenLimit: 30000 });
   assert.equal(pw.normalizeBaseUrl("https://acme.pipedrive.com"), "https://acme.pipedrive.com/api/v1");
   throwsCode(() => pw.normalizeBaseUrl(""), "INVALID_INPUT", "baseUrl");
   throwsCode(() => pw.rateLimit({ "x-ratelimit-limit": 40 }), "INVALID_INPUT");

@@ -143,6 +143,30 @@ test("a burst 429 waits exactly Retry-After, then retries; a 5xx and a 400 are n
   }
 });
 
+test("Pipedrive's real 429s: the 10 s burst penalty is waited out; a daily budget told only by x-daily-ratelimit-token-remaining stops", async () => {
+  const api = await fake();
+  try {
+    const cfg = { baseUrl: api.url, accessToken: "APP-9-1" };
+    // The 2023 capture: Retry-After 10 and x-ratelimit-reset 10 (not the 2 s window).
+    api.forced.push(json(429, { success: false, error: "Request over limit", errorCode: 429 }, { "retry-after": "10", "x-ratelimit-reset": "10", "x-ratelimit-remaining": "0" }));
+    api.forced.push(json(200, { success: true, data: [] }));
+    // The daily budget by headers alone, with a short Retry-After: still the daily budget.
+    api.forced.push(json(429, { success: false, errorCode: 429 }, { "retry-after": "2", "x-daily-ratelimit-token-remaining": "0", "x-daily-ratelimit-token-limit": "30000" }));
+    const waits = [];
+    const progress = [];
+    const report = await pw.syncWebhooks(cfg, [hook(1)], { sleep: async (ms) => waits.push(ms), now: () => 5_000, onProgress: (p) => p.phase === "wait" && progress.push(p) });
+    assert.deepEqual(waits, [10_000]);
+    assert.deepEqual(progress, [{ phase: "wait", waitMs: 10_000, retry: 1, of: 3 }]);
+    assert.equal(report.complete, false);
+    assert.equal(report.failed[0].code, "RATE_LIMITED");
+    assert.match(report.failed[0].message, /daily API request budget is used up/);
+    assert.equal(report.notBefore, 7_000, "nothing before the Retry-After it gave");
+    assert.equal(api.requests.length, 3, "the 429, the list, the refused create: no retry of a daily 429");
+  } finally {
+    await api.close();
+  }
+});
+
 test("an AbortSignal stops between calls; dryRun sends no write", async () => {
   const api = await fake();
   try {

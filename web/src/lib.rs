@@ -11,6 +11,7 @@ mod row_list;
 mod rows;
 mod rules_summary;
 mod state;
+mod timers;
 
 use leptos::prelude::*;
 use nav::{Nav, Page};
@@ -74,7 +75,11 @@ fn Shell() -> impl IntoView {
                     let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(el).focus();
                 }
             }
-            "n" => nav.go("/webhooks/new"),
+            "n" => {
+                // The form's Name field takes the focus on arrival: the key must not type into it.
+                e.prevent_default();
+                nav.go("/webhooks/new");
+            }
             _ => {}
         }
     });

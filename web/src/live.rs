@@ -12,6 +12,9 @@ pub enum LiveError {
     Api(ApiError),
     /// No answer: offline, a wrong address, or a server without CORS for this page.
     Network(String),
+    /// No answer from Pipedrive itself, called straight from this page (no companion): the
+    /// browser refused the call (CORS) or the network failed; a page cannot tell which.
+    NoAnswerFromPipedrive(String),
     /// The connection has no token in this browser session.
     MissingToken,
     /// The sandbox's app is not installed for the acting user (R7) or left the Marketplace (R8).
@@ -33,6 +36,7 @@ impl LiveError {
         match self {
             LiveError::Api(e) => e.to_string(),
             LiveError::Network(base) => format!("could not reach {base}"),
+            LiveError::NoAnswerFromPipedrive(base) => format!("no answer from {base}: the browser refused the call (CORS) or the network failed"),
             LiveError::MissingToken => "this connection has no token in this browser session".into(),
             LiveError::NotInstalled(why) => (*why).into(),
         }
@@ -69,7 +73,7 @@ impl LiveError {
             LiveError::Api(ApiError::NotFound { .. }) => "It no longer exists: it may have been deleted, uninstalled with its app, or removed after 3 days of failures.",
             LiveError::Api(ApiError::LimitReached { .. }) => "Pipedrive allows 40 webhooks per app user: delete one you no longer need first.",
             LiveError::Api(ApiError::RateLimited { scope: pipedrive_webhooks::rate_limit::RateLimitScope::Daily, .. }) => {
-                "Pipedrive's daily request budget for this company is used up: nothing is sent until it resets. What you typed is kept."
+                "The company's daily token budget is used up (every call spends it: a list or a create 10 tokens, a delete 6): nothing is sent until it resets. The token was not refused. What you typed is kept."
             }
             LiveError::Api(ApiError::RateLimited { .. }) => "Too many requests: the panel waited as long as Pipedrive asked, a few times, then gave up. Try again in a moment; what you typed is kept.",
             LiveError::Api(ApiError::InvalidField { .. }) => "Fix the marked fields and submit again.",
@@ -78,6 +82,9 @@ impl LiveError {
                 "The server did not answer like Pipedrive's API: check the base URL, then retry."
             }
             LiveError::Network(_) => "Check the address and your network; a local server must allow CORS from this page.",
+            LiveError::NoAnswerFromPipedrive(_) => {
+                "Pipedrive does not promise to answer pages on other sites. Run `npx pipedrive-webhooks serve` and open the panel it serves: it relays the calls to Pipedrive from this machine, on the panel's own origin, so no CORS is involved."
+            }
         }
     }
 }
@@ -99,13 +106,30 @@ impl Answer {
     }
 }
 
-/// Sends one request.
-pub async fn send(req: &HttpRequest) -> Result<Answer, LiveError> {
+/// Whether this page is served by the local companion (`npx pipedrive-webhooks serve`), which
+/// relays calls to Pipedrive on the page's own origin. Asked once, of the page's own origin (it
+/// costs no Pipedrive tokens): `GET /_companion` answers its JSON there, and a static host a 404
+/// or the page itself.
+pub async fn companion_present() -> bool {
+    let Some(bytes) = get_bytes("/_companion").await else { return false };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .is_some_and(|v| v.get("companion").and_then(|c| c.as_str()) == Some("pipedrive-webhooks"))
+}
+
+/// Sends one request; through the companion's relay (same origin) when `relay` and the URL is
+/// Pipedrive's, else straight to the URL.
+pub async fn send(req: &HttpRequest, relay: bool) -> Result<Answer, LiveError> {
     let base = req.url.split("/webhooks").next().unwrap_or(&req.url).to_string();
+    let relayed = if relay { pipedrive_webhooks::relay::relay_path(&req.url) } else { None };
+    // Straight to Pipedrive from a page: a failure without a status is CORS or the network.
+    let direct_to_pipedrive = relayed.is_none() && pipedrive_webhooks::relay::relay_path(&req.url).is_some();
+    let no_answer = |base: String| if direct_to_pipedrive { LiveError::NoAnswerFromPipedrive(base) } else { LiveError::Network(base) };
+    let url = relayed.as_deref().unwrap_or(&req.url);
     let mut builder = match req.method.as_str() {
-        "POST" => Request::post(&req.url),
-        "DELETE" => Request::delete(&req.url),
-        _ => Request::get(&req.url),
+        "POST" => Request::post(url),
+        "DELETE" => Request::delete(url),
+        _ => Request::get(url),
     };
     for (k, v) in &req.headers {
         builder = builder.header(k, v);
@@ -114,8 +138,8 @@ pub async fn send(req: &HttpRequest) -> Result<Answer, LiveError> {
         Some(body) => builder.body(body.as_str()),
         None => builder.build(),
     }
-    .map_err(|_| LiveError::Network(base.clone()))?;
-    let resp = request.send().await.map_err(|_| LiveError::Network(base.clone()))?;
+    .map_err(|_| no_answer(base.clone()))?;
+    let resp = request.send().await.map_err(|_| no_answer(base.clone()))?;
     let headers = resp.headers().entries().collect();
     let body = resp.binary().await.unwrap_or_default();
     Ok(Answer { status: resp.status(), headers, body })

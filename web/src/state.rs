@@ -6,7 +6,7 @@ use crate::rows::{live_rows, sandbox_rows, SharedRow};
 use gloo_storage::{LocalStorage, SessionStorage, Storage};
 use leptos::prelude::*;
 use pipedrive_webhooks::sandbox::Sandbox;
-use pipedrive_webhooks::rate_limit::{after_rate_limit, AfterRateLimit, RateLimitScope, RetryBudget};
+use pipedrive_webhooks::rate_limit::{AfterRateLimit, RateLimitRetry, RateLimitScope, RetryBudget};
 use pipedrive_webhooks::time::{seconds_text, wait_text};
 use pipedrive_webhooks::emulator_api::{control_url, EmulatorClock};
 use pipedrive_webhooks::wire::{ApiConfig, Auth, RateLimit, RemoteWebhook};
@@ -110,6 +110,9 @@ pub struct Panel {
     /// The connection whose `/_emulator/clock` was last asked for: a server that is not an emulator
     /// is asked once per connection, not on every refresh.
     clock_probed: RwSignal<Option<u32>>,
+    /// Whether the local companion serves this page (its relay reaches Pipedrive without CORS);
+    /// `None` until asked, once, before the first call to Pipedrive.
+    pub companion: RwSignal<Option<bool>>,
 }
 
 /// What a saved connection last answered.
@@ -118,6 +121,8 @@ pub enum ConnStatus {
     Ok,
     Unauthorized,
     Unreachable,
+    /// A 429: the burst limit or the daily budget, nothing against the token.
+    RateLimited,
     /// Another error (HTTP status).
     Error(u16),
 }
@@ -128,7 +133,8 @@ impl ConnStatus {
         match error {
             None => ConnStatus::Ok,
             Some(LiveError::Api(ApiError::Unauthorized) | LiveError::MissingToken | LiveError::NotInstalled(_)) => ConnStatus::Unauthorized,
-            Some(LiveError::Network(_)) => ConnStatus::Unreachable,
+            Some(LiveError::Network(_) | LiveError::NoAnswerFromPipedrive(_)) => ConnStatus::Unreachable,
+            Some(LiveError::Api(ApiError::RateLimited { .. })) => ConnStatus::RateLimited,
             Some(LiveError::Api(e)) => ConnStatus::Error(e.status()),
         }
     }
@@ -138,6 +144,7 @@ impl ConnStatus {
             ConnStatus::Ok => "ok".into(),
             ConnStatus::Unauthorized => "401: token refused".into(),
             ConnStatus::Unreachable => "unreachable".into(),
+            ConnStatus::RateLimited => "rate limited (the token was not refused)".into(),
             ConnStatus::Error(s) => format!("error (HTTP {s})"),
         }
     }
@@ -168,6 +175,7 @@ impl Panel {
             loaded_at: RwSignal::new(None),
             conn_status: RwSignal::new(Default::default()),
             clock_probed: RwSignal::new(None),
+            companion: RwSignal::new(None),
         };
         Effect::new(move |_| panel.sandbox.with(|s| LocalStorage::set(SANDBOX_KEY, s).ok()));
         Effect::new(move |_| panel.connections.with(|c| LocalStorage::set(CONNECTIONS_KEY, c).ok()));
@@ -277,12 +285,13 @@ impl Panel {
         self.api_blocked.get().filter(|(until, _)| *until > js_sys::Date::now() as Millis && !self.is_sandbox())
     }
 
-    /// The account-wide notice for a pending 429 wait: which limit, when it resets.
+    /// The account-wide notice for a pending 429 wait: which limit, when it resets (the clock time
+    /// Pipedrive's `Retry-After` gave).
     pub fn blocked_text(until: Millis, scope: RateLimitScope, now: Millis) -> String {
-        let when = format!("{} ({} UTC)", wait_text(until - now), crate::format::clock(until));
+        let (at, wait) = (crate::format::clock(until), wait_text(until - now));
         match scope {
-            RateLimitScope::Daily => format!("Daily API budget used up; resets in {when}. Actions that call the API are disabled until then."),
-            RateLimitScope::Burst => format!("Rate limited by the API; calls resume in {when}."),
+            RateLimitScope::Daily => format!("The company's daily token budget is used up; it resets at {at} UTC (in {wait}). Actions that call the API are disabled until then."),
+            RateLimitScope::Burst => format!("Rate limited by the API; calls resume at {at} UTC (in {wait})."),
         }
     }
 
@@ -315,31 +324,37 @@ impl Panel {
             return Err(LiveError::Api(ApiError::RateLimited { retry_after_ms: Some(until - now), scope }));
         }
         let req = call.request(api);
-        let budget = RetryBudget::default();
-        let (mut retries, mut waited) = (0u32, 0 as Millis);
+        let relay = self.companion_serves(&req.url).await;
+        // The core's one wait-and-retry machine (the package's syncWebhooks drives the same).
+        let mut retry = RateLimitRetry::new(RetryBudget::default());
         loop {
-            let answer = live::send(&req).await?;
+            let answer = live::send(&req, relay).await?;
             let rate = answer.rate_limit();
-            if rate != RateLimit::default() {
+            if rate.is_known() {
                 self.rate.set(Some(rate));
             }
             let now = js_sys::Date::now() as Millis;
             match call.decode(&answer, now) {
-                Err(ApiError::RateLimited { retry_after_ms, scope }) => match after_rate_limit(scope, retry_after_ms, retries, waited, now, &budget) {
+                Err(ApiError::RateLimited { retry_after_ms, scope }) => match retry.after_429(scope, retry_after_ms, now) {
                     AfterRateLimit::Retry { wait_ms } => {
-                        retries += 1;
-                        waited += wait_ms;
                         self.notice.set(Some(format!(
-                            "Rate limited by the API (burst limit): retrying in {} s (retry {retries} of {})",
+                            "Rate limited by the API (burst limit): retrying in {} s (retry {} of {})",
                             seconds_text(wait_ms),
-                            budget.max_retries
+                            retry.retries(),
+                            retry.budget().max_retries
                         )));
                         gloo_timers::future::TimeoutFuture::new(wait_ms.clamp(0, i32::MAX as Millis) as u32).await;
                         self.notice.set(None);
                     }
                     AfterRateLimit::Stop { scope, not_before, .. } => {
-                        if let Some(until) = not_before {
-                            self.block_until(until, scope);
+                        match not_before {
+                            Some(until) => self.block_until(until, scope),
+                            // A page calling Pipedrive directly cannot read Retry-After: say what is known.
+                            None if scope == RateLimitScope::Daily => self.notice.set(Some(format!(
+                                "The company's daily token budget is used up; it resets at midnight Pipedrive server time. {}",
+                                if relay { "" } else { "This page cannot read the exact time (Pipedrive shows Retry-After only outside a browser): `npx pipedrive-webhooks serve` can." }
+                            ))),
+                            None => {}
                         }
                         return Err(LiveError::Api(ApiError::RateLimited { retry_after_ms, scope }));
                     }
@@ -349,7 +364,29 @@ impl Panel {
         }
     }
 
-    /// Reloads the live list (no-op in the sandbox, which is always current).
+    /// Whether calls to `url` go through the companion's relay: only Pipedrive's URLs, and only
+    /// when this page is served by the companion (asked once, on the first call to Pipedrive).
+    async fn companion_serves(&self, url: &str) -> bool {
+        if pipedrive_webhooks::relay::relay_path(url).is_none() {
+            return false;
+        }
+        if let Some(known) = self.companion.get_untracked() {
+            return known;
+        }
+        let present = live::companion_present().await;
+        self.companion.set(Some(present));
+        present
+    }
+
+    /// Whether the active connection is Pipedrive itself (every call spends the company's daily
+    /// token budget), as opposed to the sandbox or a local server (an emulator, a test server).
+    pub fn is_pipedrive(&self) -> bool {
+        self.live_connection().is_some_and(|c| pipedrive_webhooks::relay::relay_path(&format!("{}/webhooks", c.base_url)).is_some())
+    }
+
+    /// Reloads the live list (no-op in the sandbox, which is always current). Only ever on a
+    /// person's action or after one (a create, a delete, a sync), or by the emulator's timer:
+    /// never on a timer against Pipedrive, where each list costs the customer 10 tokens.
     pub fn refresh(&self) {
         if untrack(|| self.is_sandbox()) {
             return;
@@ -376,6 +413,8 @@ impl Panel {
             }
             if result.is_ok() {
                 panel.loaded_at.set(Some(js_sys::Date::now() as Millis));
+                // A notice about why the list was not loaded is answered by this list.
+                panel.notice.set(None);
             }
             let state = match result {
                 Ok(Outcome::Listed(list)) => LiveState::Loaded(list),
@@ -391,7 +430,9 @@ impl Panel {
     /// Reads an emulator's clock (`GET /_emulator/clock`, no token) so times are judged on it; a
     /// server without that route (Pipedrive) keeps the browser's clock.
     async fn read_server_clock(&self) {
-        let Some(url) = untrack(|| self.live_connection()).and_then(|c| control_url(&c.base_url, "clock")) else {
+        // Pipedrive is no emulator: never send it a request it would only answer with a 404.
+        let local = untrack(|| self.live_connection()).filter(|_| !untrack(|| self.is_pipedrive()));
+        let Some(url) = local.and_then(|c| control_url(&c.base_url, "clock")) else {
             if self.server_clock.with_untracked(Option::is_some) {
                 self.server_clock.set(None);
             }
@@ -463,22 +504,39 @@ impl Panel {
     /// Saves a connection and its token (session-only unless `remember`), and switches to it.
     /// Connects: lists the webhooks with this token first, and saves the connection (and switches
     /// to it, showing that list) only when the API answered; a failed connect is not saved.
+    /// A 429 says nothing against the token: the connection is saved and switched to, and the
+    /// error returned (`Err` with the connection saved); the list loads on a refresh after the wait.
     pub async fn connect(&self, label: String, base_url: String, oauth: bool, token: String, remember: bool) -> Result<(), LiveError> {
         let auth = if oauth { Auth::Bearer(token.clone()) } else { Auth::ApiToken(token.clone()) };
         let api = ApiConfig { base_url: base_url.clone(), auth };
-        let list = match self.call_on(&api, Call::List).await? {
-            Outcome::Listed(list) => list,
-            _ => Vec::new(),
+        let listed = match self.call_on(&api, Call::List).await {
+            Ok(Outcome::Listed(list)) => Ok(list),
+            Ok(_) => Ok(Vec::new()),
+            Err(e @ LiveError::Api(ApiError::RateLimited { .. })) => Err(e),
+            Err(other) => return Err(other),
         };
         let id = self.add_connection(label, base_url, oauth, token, remember);
+        // `switch` would drop the hold a 429 just set: set the connection by hand.
         self.active.set(Active::Live(id));
         self.read_server_clock().await;
-        self.conn_status.update(|m| {
-            m.insert(id, ConnStatus::Ok);
-        });
-        self.loaded_at.set(Some(js_sys::Date::now() as Millis));
-        self.live.set(LiveState::Loaded(list));
-        Ok(())
+        match listed {
+            Ok(list) => {
+                self.conn_status.update(|m| {
+                    m.insert(id, ConnStatus::Ok);
+                });
+                self.loaded_at.set(Some(js_sys::Date::now() as Millis));
+                self.live.set(LiveState::Loaded(list));
+                Ok(())
+            }
+            Err(e) => {
+                self.conn_status.update(|m| {
+                    m.insert(id, ConnStatus::of(Some(&e)));
+                });
+                self.loaded_at.set(None);
+                self.live.set(LiveState::Failed(e.clone()));
+                Err(e)
+            }
+        }
     }
 
     /// Saves a connection and its token (session-only unless `remember`); returns its id. A saved

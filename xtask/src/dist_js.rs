@@ -1,11 +1,27 @@
 //! `cargo xtask dist-js`: the npm package `pipedrive-webhooks`, built from the release wasm.
 //!
 //! Layout: `node/` (CommonJS, loads the wasm synchronously), `web/` (ES module for browsers and
-//! bundlers, `init()` fetches the wasm), one `package.json` whose `exports` picks between them.
+//! bundlers, `init()` fetches the wasm), one `package.json` whose `exports` picks between them, and
+//! `panel/`, the built admin panel that `pipedrive-webhooks serve` (the local companion) serves.
 
-use crate::env::{cmd, exec, root};
-use std::path::PathBuf;
+use crate::env::{cmd, exec, root, which};
+use std::path::{Path, PathBuf};
 
+/// The task `cargo xtask dist-js [--no-panel-build]`: builds the release panel with Trunk first, so
+/// the package ships it, then the package. With `--no-panel-build` (or without trunk installed),
+/// the package takes the panel already in `dist/`, if any.
+pub fn task(args: &[String]) -> Result<(), String> {
+    match args {
+        [] if which("trunk").is_none() => println!("dist-js: trunk is not installed (cargo xtask setup): packaging the panel already in dist/, if any"),
+        [] => exec(cmd("trunk").args(["build", "--release"]))?,
+        [flag] if flag == "--no-panel-build" => {}
+        _ => return Err(format!("usage: cargo xtask dist-js [--no-panel-build]; got {args:?}")),
+    }
+    build().map(|_| ())
+}
+
+/// Builds the package into `target/npm/pipedrive-webhooks`, with the panel built in `dist/` (by
+/// `trunk build --release`, which this does not run) as `panel/` when `dist/index.html` exists.
 pub fn build() -> Result<PathBuf, String> {
     let out = root().join("target/npm/pipedrive-webhooks");
     exec(cmd("cargo").args([
@@ -79,6 +95,30 @@ pub fn build() -> Result<PathBuf, String> {
         let path = entry.map_err(|e| e.to_string())?.path();
         copy(&path, &examples.join(path.file_name().expect("a file")))?;
     }
-    println!("dist-js: package in {}", out.display());
+    // The panel for `pipedrive-webhooks serve`, as Trunk built it.
+    let dist = root().join("dist");
+    let panel = if dist.join("index.html").is_file() {
+        copy_dir(&dist, &out.join("panel"))?;
+        "with the panel from dist/"
+    } else {
+        "without a panel (no dist/index.html: run `trunk build --release` first)"
+    };
+    println!("dist-js: package in {}, {panel}", out.display());
     Ok(out)
+}
+
+/// Copies a folder's files and subfolders (symbolic links are not followed: skipped).
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let kind = entry.file_type().map_err(|e| e.to_string())?;
+        let (src, dest) = (entry.path(), to.join(entry.file_name()));
+        if kind.is_dir() {
+            copy_dir(&src, &dest)?;
+        } else if kind.is_file() {
+            std::fs::copy(&src, &dest).map_err(|e| format!("{}: {e}", src.display()))?;
+        }
+    }
+    Ok(())
 }

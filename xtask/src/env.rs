@@ -87,11 +87,25 @@ fn pinned_version(manifest: &str, krate: &str) -> Option<String> {
     })
 }
 
-/// Serves the panel with Trunk on http://127.0.0.1:8080 (Trunk.toml holds address and port), as
-/// the optimised release build: what users get, and no debug build's 8 MB wasm.
-pub fn serve() -> Result<(), String> {
-    println!("building the panel (release; the first build takes a few minutes), then serving it on http://127.0.0.1:8080 (Ctrl-C stops)");
-    exec_until_stopped(cmd("trunk").args(["serve", "--release"]))
+/// Builds the release panel (what users get, and no debug build's 8 MB wasm) and the JS package,
+/// then serves the panel with the package's local companion (`pipedrive-webhooks serve`) on
+/// http://127.0.0.1:8080 until Ctrl-C: the panel's live calls to Pipedrive go through it, on the
+/// panel's own origin. `args` go to the companion (a later `--port` wins).
+pub fn serve(args: Vec<String>) -> Result<(), String> {
+    println!("building the panel (release; the first build takes a few minutes) and the JS package, then starting the local companion, which serves the panel (Ctrl-C stops)");
+    exec(cmd("trunk").args(["build", "--release"]))?;
+    // The package takes the panel just built: no second Trunk build.
+    let pkg = crate::dist_js::build()?;
+    let dist = root().join("dist");
+    exec_until_stopped(
+        cmd("node")
+            .arg(pkg.join("bin/pipedrive-webhooks.mjs"))
+            .arg("serve")
+            .arg("--dist")
+            .arg(&dist)
+            .args(["--port", "8080"])
+            .args(args),
+    )
 }
 
 /// Builds the emulator (saying so: the first build takes a minute or more), then runs it with

@@ -17,10 +17,13 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   setup     install what is missing (wasm target, wasm-bindgen-cli, trunk, npm tools, Chromium)
-  serve     setup, then serve the panel on http://127.0.0.1:8080
+  serve     setup, build the release panel and the JS package, then serve the panel with its local
+            companion on http://127.0.0.1:8080 (arguments after `--` go to it, e.g.
+            -- --pipedrive-upstream http://127.0.0.1:8700)
   test      setup, then every suite; ends with one 'N passed, N failed' line
   bench     print the benchmarks' figures (sizes, speeds)
-  dist-js   build the npm package into target/npm/pipedrive-webhooks
+  dist-js   build the release panel (trunk) and the npm package, panel included, into
+            target/npm/pipedrive-webhooks; --no-panel-build packages the panel already in dist/
   emulate   run the local Pipedrive emulator (arguments after `--` go to it, e.g. -- --time-scale 60)
   check-receiver
             check a webhook receiver against Pipedrive's rules: -- <URL> [--user U --password P]
@@ -32,10 +35,10 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "setup" => setup::run(),
-        "serve" => setup::run().and_then(|()| env::serve()),
+        "serve" => setup::run().and_then(|()| env::serve(std::env::args().skip(2).skip_while(|a| a == "--").collect())),
         "test" => setup::run().and_then(|()| test::run()),
         "bench" => setup::run().and_then(|()| bench::run()),
-        "dist-js" => dist_js::build().map(|_| ()),
+        "dist-js" => dist_js::task(&std::env::args().skip(2).collect::<Vec<_>>()),
         "fuzz" => fuzz::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         "soak" => soak::run(&std::env::args().skip(2).collect::<Vec<_>>()),
         "emulate" => env::emulate(std::env::args().skip(2).skip_while(|a| a == "--").collect()),

@@ -19,11 +19,13 @@ pub fn run() -> Result<(), String> {
             .env("CHROMEDRIVER", &chromedriver)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
     );
+    // The release panel first, once: the JS package ships it (dist-js copies dist/ as `panel/`).
+    let panel_built = r.step("trunk build --release", crate::env::exec(cmd("trunk").args(["build", "--release"])));
     // The JS package must build before node can test it; a failed build counts as one failure.
     if r.step("build the JS package", crate::dist_js::build().map(|_| ())) {
         r.suite("node (JS package)", cmd("node").args(["--test", "--test-reporter=spec", "tests/node/"]));
     }
-    if r.step("trunk build --release", crate::env::exec(cmd("trunk").args(["build", "--release"]))) {
+    if panel_built {
         r.suite("end-to-end (release build in Chromium)", cmd("node").args(["--test", "--test-reporter=spec", "tests/e2e/"]));
     }
     r.finish()

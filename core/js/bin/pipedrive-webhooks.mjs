@@ -6,10 +6,12 @@ import { parseArgs } from "node:util";
 import fs from "node:fs";
 import readline from "node:readline/promises";
 import pw from "../node/index.cjs";
+import { startCompanion, CompanionError, printable } from "../lib/companion.mjs";
 
 const HELP = `usage: pipedrive-webhooks <command> [options]
 
-Keep an installation's app webhooks as declared, from a shell, an install script or CI.
+Keep an installation's app webhooks as declared, from a shell, an install script or CI; serve the
+admin panel with its local companion.
 
 commands:
   list --base-url URL [--json]
@@ -24,6 +26,14 @@ commands:
       a daily-budget 429 stops the run and says what was done and when to try again.
   decode < BODY.json
       Decodes a delivery body (v1 or v2) from stdin and prints the normalised event.
+  serve [--port 8080] [--dist DIR] [--pipedrive-upstream URL]
+      The local companion: serves the admin panel on http://127.0.0.1:PORT and relays its live calls
+      to Pipedrive from the same origin, so no CORS preflight is needed and every answer header
+      (Retry-After, the daily budget) reaches the panel. It relays only the webhooks calls (GET and
+      POST /webhooks, DELETE /webhooks/ID) and GET /users/me, to pipedrive.com and its subdomains,
+      never a query string; the panel sends the token with each call: the companion keeps none and
+      logs one line per call (method, host, path, status, time), never a header or a body.
+      Listens on 127.0.0.1 only and answers only its own address and pages. Ctrl-C stops it.
 
 options:
   --base-url URL          a company name (acme), domain, OAuth api_domain or base URL
@@ -36,6 +46,14 @@ options:
   --json                  machine-readable output
   -h, --help              this text
 
+serve options:
+  --port N                the TCP port on 127.0.0.1 (default 8080; 0: any free port, printed at start)
+  --dist DIR              the built panel to serve, a folder with its index.html
+                          (default: the panel/ folder in this package)
+  --pipedrive-upstream URL
+                          send relayed calls to URL + the API path instead of https://<host>, for
+                          tests and local servers; e.g. http://127.0.0.1:8700 (the emulator)
+
 DESIRED.json is an array of webhooks with Pipedrive's field names; "version" is required:
   [{ "subscription_url": "https://example.com/pd", "event_action": "change", "event_object": "deal",
      "name": "Deals", "version": "2.0" }]
@@ -45,14 +63,22 @@ exit codes:
   0  done; plan: in sync
   1  error (bad arguments, an unreadable file, an API error, a failed step)
   2  plan: changes pending
+serve: 0 when stopped (Ctrl-C, SIGTERM), 1 when it cannot start (no panel in the package, port in
+use), 2 on bad options
 
-example:
-  PIPEDRIVE_API_TOKEN=… npx pipedrive-webhooks plan webhooks.json --base-url acme`;
+examples:
+  PIPEDRIVE_API_TOKEN=… npx pipedrive-webhooks plan webhooks.json --base-url acme
+  npx pipedrive-webhooks serve --port 8080     # then open http://127.0.0.1:8080`;
 
-class CliError extends Error {}
+class CliError extends Error {
+  constructor(message, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
 
-function fail(message) {
-  throw new CliError(message);
+function fail(message, exitCode = 1) {
+  throw new CliError(message, exitCode);
 }
 
 function readDesired(file) {
@@ -134,36 +160,76 @@ async function listWebhooks(cfg) {
   return pw.decodeResponse("list", { status: res.status, headers: res.headers, body: await res.text() }, Date.now());
 }
 
-/** `util.parseArgs`, its errors in one line of this CLI's words. */
-function parseArgsOrFail(config) {
+/** `util.parseArgs`, its errors in one line of this CLI's words (exit `exitCode`). */
+function parseArgsOrFail(config, exitCode = 1) {
   try {
     return parseArgs(config);
   } catch (e) {
     if (!String(e.code).startsWith("ERR_PARSE_ARGS")) throw e;
     const option = /'(-[^']*)'/.exec(e.message)?.[1];
-    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") fail(`unknown option ${option} (see --help)`);
-    fail(`${e.message.split(". ")[0]} (see --help)`);
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") fail(`unknown option ${option} (see --help)`, exitCode);
+    // The first sentence: node's message may go on over several lines.
+    fail(`${e.message.split(/\.(?:\s|$)/)[0]} (see --help)`, exitCode);
   }
+}
+
+const OPTIONS = {
+  "base-url": { type: "string" },
+  "token-env": { type: "string" },
+  "access-token-env": { type: "string" },
+  prune: { type: "boolean" },
+  yes: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+const SERVE_OPTIONS = {
+  port: { type: "string" },
+  dist: { type: "string" },
+  "pipedrive-upstream": { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** The command (the first positional), read leniently: `serve` has options of its own. */
+function commandOf(argv) {
+  return parseArgs({ args: argv, strict: false, allowPositionals: true, options: { ...OPTIONS, ...SERVE_OPTIONS } }).positionals[0];
+}
+
+/** `serve`: the local companion until Ctrl-C or SIGTERM (exit 0); bad options exit 2. */
+async function serve(argv) {
+  const { values, positionals } = parseArgsOrFail({ args: argv, allowPositionals: true, options: SERVE_OPTIONS }, 2);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) fail(`unexpected argument ${JSON.stringify(positionals[1])}: serve takes only --port, --dist and --pipedrive-upstream`, 2);
+  const portText = values.port ?? "8080";
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) fail(`--port must be a whole number from 0 to 65535 (0: any free port), got ${JSON.stringify(portText)}`, 2);
+  if (values.dist === "") fail("--dist needs a folder", 2);
+  // Before the server starts: a stop right after the start line must still be quiet.
+  let stop;
+  const stopped = new Promise((resolve) => (stop = resolve));
+  process.once("SIGINT", () => stop());
+  process.once("SIGTERM", () => stop());
+  let companion;
+  try {
+    companion = await startCompanion({ port: Number(portText), dist: values.dist, upstream: values["pipedrive-upstream"] });
+  } catch (e) {
+    if (e instanceof CompanionError) fail(e.message, e.code === "BAD_OPTION" ? 2 : 1);
+    throw e;
+  }
+  console.log(printable(`pipedrive-webhooks companion: serving the panel on ${companion.url} (relaying to ${companion.upstream ?? "Pipedrive"})`));
+  await stopped;
+  await companion.close();
+  process.exit(0);
 }
 
 /** The package's health words for people: `no_deliveries` → "no deliveries yet". */
 const HEALTH_TEXT = { no_deliveries: "no deliveries yet" };
 
 async function main(argv) {
-  const { values, positionals } = parseArgsOrFail({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "base-url": { type: "string" },
-      "token-env": { type: "string" },
-      "access-token-env": { type: "string" },
-      prune: { type: "boolean" },
-      yes: { type: "boolean" },
-      "dry-run": { type: "boolean" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  if (commandOf(argv) === "serve") return serve(argv);
+  const { values, positionals } = parseArgsOrFail({ args: argv, allowPositionals: true, options: OPTIONS });
   const [command, file, extra] = positionals;
   if (values.help || !command) {
     console.log(HELP);
@@ -241,7 +307,7 @@ async function main(argv) {
       return report.failed.length || !report.complete ? 1 : 0;
     }
     default:
-      fail(`unknown command ${JSON.stringify(command)}: use list, plan, sync or decode (--help)`);
+      fail(`unknown command ${JSON.stringify(command)}: use list, plan, sync, decode or serve (--help)`);
   }
 }
 
@@ -250,6 +316,7 @@ try {
 } catch (e) {
   // One clear line, never a stack trace; tokens never reach messages (they stay in headers).
   const message = e instanceof CliError ? e.message : explain(e, process.argv[2]);
-  console.error(`pipedrive-webhooks: ${message}`);
-  process.exitCode = 1;
+  // Control characters (from an argument or a server's answer) escaped: one line, nothing a terminal runs.
+  console.error(`pipedrive-webhooks: ${printable(message)}`);
+  process.exitCode = e instanceof CliError ? e.exitCode : 1;
 }

@@ -428,3 +428,33 @@ pub fn rate_limit(#[wasm_bindgen(unchecked_param_type = "HeadersInput")] hs: JsV
 pub fn normalize_base_url(input: &str) -> Result<String, JsValue> {
     wire::normalize_base_url(input).map_err(|e| error("INVALID_INPUT", &e.0, Some("baseUrl")))
 }
+
+/// Whether the local companion (`npx pipedrive-webhooks serve`) relays `method` on `path`, what
+/// follows `/_relay/` (`acme.pipedrive.com/api/v1/webhooks`, query string included): the target,
+/// or the refusal's HTTP status (400, 403, 404, 405) and reason (`relay::relay_target`).
+///
+/// ```js
+/// relayTarget("DELETE", "acme.pipedrive.com/api/v1/webhooks/5");
+/// // { kind: "relay", method: "DELETE", host: "acme.pipedrive.com", path: "/api/v1/webhooks/5", url: "https://acme.pipedrive.com/api/v1/webhooks/5" }
+/// relayTarget("GET", "evil.com/api/v1/webhooks"); // { kind: "refuse", status: 403, reason: "evil.com is not Pipedrive: …", allow: null }
+/// ```
+#[wasm_bindgen(js_name = relayTarget, unchecked_return_type = "RelayDecision")]
+pub fn relay_target(method: &str, path: &str) -> JsValue {
+    let out = js_sys::Object::new();
+    match crate::relay::relay_target(method, path) {
+        Ok(t) => {
+            convert::set(&out, "kind", &"relay".into());
+            convert::set(&out, "method", &t.method.into());
+            convert::set(&out, "url", &t.url().into());
+            convert::set(&out, "host", &t.host.into());
+            convert::set(&out, "path", &t.path.into());
+        }
+        Err(r) => {
+            convert::set(&out, "kind", &"refuse".into());
+            convert::set(&out, "status", &JsValue::from(r.status()));
+            convert::set(&out, "reason", &r.to_string().into());
+            convert::set(&out, "allow", &r.allow().map(JsValue::from).unwrap_or(JsValue::NULL));
+        }
+    }
+    out.into()
+}

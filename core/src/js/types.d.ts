@@ -401,3 +401,12 @@ export function afterRateLimit(scope: "burst" | "daily", retryAfterMs: number | 
 export function decodeResponse(kind: "list", response: HttpResponseInput, now?: number | null): DecodedWebhook[];
 export function decodeResponse(kind: "create", response: HttpResponseInput, now?: number | null): DecodedWebhook;
 export function decodeResponse(kind: "delete", response: HttpResponseInput, now?: number | null): true;
+
+/**
+ * The local companion's decision on a relayed call (`relayTarget`): send `method` to `url`, or
+ * answer `status` with `{ "success": false, "error": reason }` and send nothing (`allow`: a 405's
+ * `Allow` header).
+ */
+export type RelayDecision =
+  | { kind: "relay"; method: "GET" | "POST" | "DELETE"; host: string; path: string; url: string }
+  | { kind: "refuse"; status: 400 | 403 | 404 | 405; reason: string; allow: string | null };

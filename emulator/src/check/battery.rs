@@ -5,7 +5,7 @@
 //! deletes, custom fields keyed by 40-character hashes, merges.
 
 use pipedrive_webhooks::event::{known_objects, MERGEABLE_OBJECTS};
-use pipedrive_webhooks::payload::{encode_delivery, Emitted};
+use pipedrive_webhooks::payload::{delivery_text, encode_delivery, Emitted};
 use pipedrive_webhooks::{EventAction, Millis, PayloadVersion, Webhook};
 use serde_json::{json, Value};
 
@@ -147,14 +147,14 @@ pub fn payloads(url: &str, version: PayloadVersion, at: Millis) -> Vec<Probe> {
     for (i, object) in objects.iter().enumerate() {
         for action in [EventAction::Create, EventAction::Change, EventAction::Delete] {
             let b = body(&hook, action, object, 100 + i as u64, at, 1, &uuid());
-            out.push(Probe { label: label(&hook, action, object), body: b.to_string() });
+            out.push(Probe { label: label(&hook, action, object), body: delivery_text(&b) });
         }
     }
     match version {
         PayloadVersion::V1 => {
             for (i, object) in MERGEABLE_OBJECTS.iter().enumerate() {
                 let b = body(&hook, EventAction::Merged, object, 200 + i as u64, at, 1, &uuid());
-                out.push(Probe { label: format!("merged.{object} v1"), body: b.to_string() });
+                out.push(Probe { label: format!("merged.{object} v1"), body: delivery_text(&b) });
             }
         }
         PayloadVersion::V2 => {
@@ -164,8 +164,8 @@ pub fn payloads(url: &str, version: PayloadVersion, at: Millis) -> Vec<Probe> {
             let mut absorbed = body(&hook, EventAction::Delete, "deal", 301, at, 1, &uuid());
             absorbed["meta"]["merged_to_id"] = json!("300");
             absorbed["meta"]["is_bulk_edit"] = json!(false);
-            out.push(Probe { label: "change.deal v2 (merged_from_id)".into(), body: survivor.to_string() });
-            out.push(Probe { label: "delete.deal v2 (merged_to_id)".into(), body: absorbed.to_string() });
+            out.push(Probe { label: "change.deal v2 (merged_from_id)".into(), body: delivery_text(&survivor) });
+            out.push(Probe { label: "delete.deal v2 (merged_to_id)".into(), body: delivery_text(&absorbed) });
         }
     }
     out
@@ -183,7 +183,7 @@ pub fn retries(url: &str, version: PayloadVersion, at: Millis, attempts: u8) -> 
                 PayloadVersion::V2 => format!("meta.attempt {attempt}"),
                 PayloadVersion::V1 => format!("retry {}", attempt - 1),
             };
-            Probe { label: format!("change.deal v{} {which}", version.as_str().trim_end_matches(".0")), body: b.to_string() }
+            Probe { label: format!("change.deal v{} {which}", version.as_str().trim_end_matches(".0")), body: delivery_text(&b) }
         })
         .collect()
 }
@@ -198,7 +198,7 @@ pub fn burst(url: &str, version: PayloadVersion, at: Millis, size: usize) -> Vec
                 PayloadVersion::V2 => b["meta"]["is_bulk_edit"] = json!(true),
                 PayloadVersion::V1 => b["meta"]["is_bulk_update"] = json!(true),
             }
-            Probe { label: format!("bulk change.deal #{}", i + 1), body: b.to_string() }
+            Probe { label: format!("bulk change.deal #{}", i + 1), body: delivery_text(&b) }
         })
         .collect()
 }

@@ -12,19 +12,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub async fn emulator(time_scale: f64, rate_limit: u32) -> Running {
-    start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale, rate_limit }).await.expect("emulator starts")
+    start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale, rate_limit, ..Config::default() }).await.expect("emulator starts")
 }
 
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// What the receiver got: path, Authorization header, body.
+/// One request the receiver got: path, Authorization header, body.
+pub type Request = (String, Option<String>, Vec<u8>);
+
+/// What the receiver got.
 #[derive(Clone, Default)]
-pub struct Received(pub Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>>);
+pub struct Received(pub Arc<Mutex<Vec<Request>>>);
 
 impl Received {
-    pub fn all(&self) -> Vec<(String, Option<String>, Vec<u8>)> {
+    pub fn all(&self) -> Vec<Request> {
         self.0.lock().unwrap().clone()
     }
     pub fn count(&self, path: &str) -> usize {

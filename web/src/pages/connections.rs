@@ -73,6 +73,12 @@ pub fn ConnectionsPage() -> impl IntoView {
                     panel.notify(format!("Connected to {name}"));
                     nav.go("/");
                 }
+                // A 429 says nothing against the token: the connection is saved (see `Panel::connect`).
+                Err(e @ crate::live::LiveError::Api(pipedrive_webhooks::ApiError::RateLimited { .. })) => {
+                    token.set(String::new());
+                    panel.notice.set(Some(format!("Connected to {name} and saved; the list is not loaded: {}", e.explain(crate::live::Doing::List))));
+                    nav.go("/");
+                }
                 Err(e) => error.set(Some(format!("Not connected, nothing saved: {}", e.explain(crate::live::Doing::List)))),
             }
             busy.set(false);

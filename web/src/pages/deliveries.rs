@@ -215,18 +215,9 @@ pub fn DeliveriesPage() -> impl IntoView {
     };
     load();
     // The emulator's log refreshes every 2 s while the page is visible, unless paused.
-    let timer = set_interval_with_handle(
-        move || {
-            if !paused.get_untracked() && !panel.is_sandbox() && document().visibility_state() == web_sys::VisibilityState::Visible {
-                load();
-            }
-        },
-        std::time::Duration::from_secs(2),
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(t) = timer {
-            t.clear();
+    crate::timers::every(2_000, move || {
+        if !paused.get_untracked() && !panel.is_sandbox() && document().visibility_state() == web_sys::VisibilityState::Visible {
+            load();
         }
     });
 

@@ -52,7 +52,7 @@ enum Shown {
 }
 
 /// How long typing must pause before the filters are written to the URL.
-const URL_WRITE_DELAY_MS: u64 = 250;
+const URL_WRITE_DELAY_MS: u32 = 250;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -68,12 +68,7 @@ pub fn WebhooksPage() -> impl IntoView {
     // once typing pauses: Chromium spends ~10 ms per `replaceState`, most of a keystroke's budget.
     // Not on the first run (the URL already holds them), nor after the page is left (the pending
     // write would land on the next page's entry).
-    let pending_url = StoredValue::new_local(None::<TimeoutHandle>);
-    on_cleanup(move || {
-        if let Some(h) = pending_url.try_get_value().flatten() {
-            h.clear();
-        }
-    });
+    let pending_url = crate::timers::Debounce::new();
     Effect::new(move |first: Option<()>| {
         // The default order ("id") is not written.
         let by = Some(sort.get()).filter(|s| s != "id").unwrap_or_default();
@@ -81,11 +76,7 @@ pub fn WebhooksPage() -> impl IntoView {
         if first.is_none() {
             return;
         }
-        if let Some(h) = pending_url.get_value() {
-            h.clear();
-        }
-        let write = move || crate::nav::replace_url(&url);
-        pending_url.set_value(set_timeout_with_handle(write, std::time::Duration::from_millis(URL_WRITE_DELAY_MS)).ok());
+        pending_url.set(URL_WRITE_DELAY_MS, move || crate::nav::replace_url(&url));
     });
 
     let selected = RwSignal::new(BTreeSet::<u64>::new());
@@ -173,21 +164,18 @@ pub fn WebhooksPage() -> impl IntoView {
             std::time::Duration::ZERO,
         );
     });
-    // A live list refreshes by itself every 30 s while the page is visible, unless paused; the
-    // page says how old it is.
+    // The page says how old the list is. Only an emulator's list refreshes by itself (every 30 s
+    // while the page is visible, unless paused): it costs nothing. Against Pipedrive every list
+    // spends 10 tokens of the customer's daily budget (a list every 30 s is 28,800 a day, 96 % of
+    // a one-seat Lite company's), so it refreshes only when asked.
     let paused = RwSignal::new(false);
     let age_tick = RwSignal::new(0u32);
-    let timer = set_interval_with_handle(move || {
+    crate::timers::every(5_000, move || {
         age_tick.update(|t| *t += 1);
         let visible_page = document().visibility_state() == web_sys::VisibilityState::Visible;
         let due = panel.loaded_at.get_untracked().is_some_and(|at| js_sys::Date::now() as i64 - at >= 30_000);
-        if due && visible_page && !paused.get_untracked() && !panel.is_sandbox() && panel.api_blocked_now().is_none() {
+        if due && visible_page && !paused.get_untracked() && untrack(|| panel.is_emulator()) && panel.api_blocked_now().is_none() {
             panel.refresh();
-        }
-    }, std::time::Duration::from_secs(5)).ok();
-    on_cleanup(move || {
-        if let Some(t) = timer {
-            t.clear();
         }
     });
     let age = move || {
@@ -224,16 +212,29 @@ pub fn WebhooksPage() -> impl IntoView {
         <h1>"Webhooks"</h1>
         {move || (!panel.is_sandbox()).then(|| view! {
             <p class="list-age muted" data-testid="list-age">
-                {move || age().map(|a| format!("Updated {a}. ")).unwrap_or_else(|| "Not loaded yet. ".into())}
-                {move || if paused.get() { "Auto-refresh paused." } else { "Refreshes every 30 s while this page is visible." }}
-                {move || panel.is_emulator().then(|| {
+                {move || age().map(|a| format!("Listed {a}. ")).unwrap_or_else(|| "Not loaded yet. ".into())}
+                {move || if panel.is_emulator() {
                     let scale = panel.server_clock.with(|c| c.map(|(c, _)| c.time_scale)).unwrap_or(1.0);
-                    view! { " " <span data-testid="emulator-clock">{format!("Times are on the emulator's clock (×{}).", scale.round() as i64)}</span> }
-                })}
-                " "
-                <button class="btn small" data-testid="pause-refresh" aria-pressed=move || paused.get().to_string() on:click=move |_| paused.update(|p| *p = !*p)>
-                    {move || if paused.get() { "Resume" } else { "Pause" }}
-                </button>
+                    view! {
+                        {move || if paused.get() { "Auto-refresh paused." } else { "Refreshes every 30 s while this page is visible (an emulator costs nothing)." }}
+                        " " <span data-testid="emulator-clock">{format!("Times are on the emulator's clock (×{}).", scale.round() as i64)}</span>
+                        " "
+                        <button class="btn small" data-testid="pause-refresh" aria-pressed=move || paused.get().to_string() on:click=move |_| paused.update(|p| *p = !*p)>
+                            {move || if paused.get() { "Resume" } else { "Pause" }}
+                        </button>
+                    }.into_any()
+                } else {
+                    let cost = pipedrive_webhooks::rate_limit::token_cost("GET");
+                    view! {
+                        <span data-testid="refresh-cost">{if panel.is_pipedrive() {
+                            format!("Refreshes only when you ask: each list costs {cost} tokens of the company's daily budget.")
+                        } else {
+                            format!("Refreshes only when you ask (against Pipedrive each list costs {cost} tokens).")
+                        }}</span>
+                        " "
+                        <span data-testid="daily-budget">{move || daily_budget_text(panel.rate.get())}</span>
+                    }.into_any()
+                }}
             </p>
         })}
         <div class="cards" hidden=move || !has_data()>
@@ -352,5 +353,16 @@ pub fn WebhooksPage() -> impl IntoView {
                 />
             }
         })}
+    }
+}
+
+/// The company's daily token budget as the last answer told it (`x-daily-ratelimit-token-*`), or
+/// "unknown": a page calling Pipedrive directly cannot read those headers (CORS exposes only the
+/// three `x-ratelimit-*`).
+fn daily_budget_text(rate: Option<pipedrive_webhooks::wire::RateLimit>) -> String {
+    match rate.map(|r| (r.daily_tokens_left, r.daily_token_limit)) {
+        Some((Some(left), Some(limit))) => format!("Daily budget: {left} of {limit} tokens left."),
+        Some((Some(left), None)) => format!("Daily budget: {left} tokens left."),
+        _ => "Daily budget: unknown (not in the last answer).".into(),
     }
 }
