@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { repoRoot, serveStatic, launchChromium, pageWithErrorLog, screenshotPath, connectPanel } from "./support.mjs";
 import { startFakePipedrive } from "../node/fake-pipedrive.mjs";
+import { startEmulatorBinary } from "../node/emulator-process.mjs";
 
 const require = createRequire(import.meta.url);
 const pkg = path.join(repoRoot, "target/npm/pipedrive-webhooks");
@@ -160,6 +161,35 @@ test("a daily-budget 429 when connecting still saves the connection: the token w
     await page.context().close();
     await serve.close();
     await api.close();
+  }
+});
+
+test("the emulator behind the companion: its daily budget (--daily-token-budget) shows in the panel, and its daily 429 says when it resets", async () => {
+  // The emulator, like Pipedrive, exposes only the three X-RateLimit-* headers to pages; through
+  // the companion (`serve --pipedrive-upstream <emulator>`) the panel reads the daily headers too.
+  const emulator = await startEmulatorBinary(["--daily-token-budget", "25"]);
+  const serve = await companion(emulator.url);
+  const { page, errors, toPipedrive } = await guardedPage();
+  try {
+    await connectPanel(page, serve.url, { label: "Acme", address: "acme", token: "app-token-admin" });
+    await page.getByTestId("daily-budget").waitFor();
+    assert.equal(await page.getByTestId("daily-budget").innerText(), "Daily budget: 15 of 25 tokens left.");
+    await page.getByTestId("refresh").click();
+    await page.waitForFunction(() => /Daily budget: 5 of 25/.test(document.querySelector("[data-testid=daily-budget]")?.innerText ?? ""));
+    // The emulator serves a call while any token is left (spending to 0), then answers its daily 429,
+    // whose Retry-After runs to midnight UTC.
+    await page.getByTestId("refresh").click();
+    await page.waitForFunction(() => /Daily budget: 0 of 25/.test(document.querySelector("[data-testid=daily-budget]")?.innerText ?? ""));
+    await page.getByTestId("refresh").click();
+    await page.getByTestId("api-blocked").waitFor();
+    assert.match(await page.getByTestId("api-blocked").innerText(), /daily token budget is used up; it resets at 00:00 UTC/);
+    assert.equal(await page.getByTestId("refresh").isDisabled(), true);
+    assert.deepEqual(toPipedrive, []);
+    assert.deepEqual(errors.filter((e) => !/status of 429/.test(e)), []);
+  } finally {
+    await page.context().close();
+    await serve.close();
+    emulator.stop();
   }
 });
 

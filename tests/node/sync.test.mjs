@@ -192,6 +192,26 @@ function run(args, env = {}, input) {
   });
 }
 
+test("the CLI's list goes through the same RateLimitRetry: a burst 429 is waited out and said; a daily one stops with its time", async () => {
+  const api = await fake();
+  const env = { PW_TOKEN: "APP-9-1" };
+  try {
+    api.forced.push(json(429, { success: false, error: "Request over limit" }, { "retry-after": "1", "x-ratelimit-reset": "1" }));
+    const listed = await run(["list", "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--json"], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, /rate limited: waiting 1\.0 s as the API asked \(retry 1 of 3\)/);
+    assert.deepEqual(JSON.parse(listed.stdout), []);
+    assert.equal(api.requests.length, 2);
+    api.forced.push(json(429, { success: false, error: "daily request budget exceeded", errorCode: 429 }, { "retry-after": "3939" }));
+    const daily = await run(["list", "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(daily.code, 1);
+    assert.match(daily.stderr, /daily API request budget is used up; it resets in about 66 min; try again after \d{4}-/);
+    assert.equal(api.requests.length, 3, "a daily 429 is never retried");
+  } finally {
+    await api.close();
+  }
+});
+
 test("the CLI: plan exits 0 in sync, 2 with changes, 1 on error; sync applies; the token only from the environment", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-cli-"));
   const file = path.join(dir, "desired.json");

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import readline from "node:readline/promises";
 import pw from "../node/index.cjs";
 import { startCompanion, CompanionError, printable } from "../lib/companion.mjs";
+import { createCall, Stop } from "../lib/sync.mjs";
 
 const HELP = `usage: pipedrive-webhooks <command> [options]
 
@@ -147,17 +148,18 @@ function printPlan(plan) {
   console.log(table(plan.steps.map((s) => ({ action: s.action, id: s.id ?? "", subscription: s.subscription, reason: s.reason })), ["action", "id", "subscription", "reason"]));
 }
 
+/** The list, its 429s waited out as the core's `RateLimitRetry` decides (as `sync` does). */
 async function listWebhooks(cfg) {
-  const req = pw.buildRequest(cfg, { kind: "list" });
-  let res;
+  const call = createCall(pw, cfg, {
+    onProgress: (p) => console.error(`rate limited: waiting ${(p.waitMs / 1000).toFixed(1)} s as the API asked (retry ${p.retry} of ${p.of})`),
+  });
   try {
-    res = await fetch(req.url, { method: req.method, headers: req.headers });
+    return await call("list", { kind: "list" });
   } catch (e) {
-    // node's fetch says only "fetch failed": the reason is its cause (a code, or several attempts).
-    const why = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.cause?.message ?? e.message;
-    throw Object.assign(new Error(`could not reach ${req.url.split("/webhooks")[0]}: ${why}`), { code: "NETWORK" });
+    if (!(e instanceof Stop)) throw e;
+    const when = e.decision.notBefore ? `; try again after ${new Date(e.decision.notBefore).toISOString()}` : "";
+    throw Object.assign(new Error(`${e.error.message}${when}`), { code: e.error.code });
   }
-  return pw.decodeResponse("list", { status: res.status, headers: res.headers, body: await res.text() }, Date.now());
 }
 
 /** `util.parseArgs`, its errors in one line of this CLI's words (exit `exitCode`). */

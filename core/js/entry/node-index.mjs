@@ -6,6 +6,6 @@ const pw = createRequire(import.meta.url)("./pipedrive_webhooks.js");
 export const syncWebhooks = createSync(pw);
 export const {
   Account, afterRateLimit, basicAuthHeader, buildRequest, decodeDelivery, decodeResponse, defaultPolicy,
-  normalizeBaseUrl, planSync, rateLimit, relayTarget, simulateDeliveries, simulateSummary, validateWebhook, verifyBasicAuth,
+  normalizeBaseUrl, planSync, rateLimit, RateLimitRetry, relayTarget, simulateDeliveries, simulateSummary, validateWebhook, verifyBasicAuth,
 } = pw;
 export default { ...pw, syncWebhooks };

@@ -4,8 +4,8 @@
 // do after a 429 (`RateLimitRetry`, the core's one wait-and-retry machine, which the panel drives
 // too: wait exactly as long as the API asked, or stop).
 
-/** Thrown inside a run when a 429 says to stop (a daily budget, or the wait budget spent). */
-class Stop extends Error {
+/** Thrown by a call when a 429 says to stop (a daily budget, or the wait budget spent). */
+export class Stop extends Error {
   constructor(error, decision) {
     super(error.message);
     this.error = error;
@@ -28,49 +28,57 @@ const defaultSleep = (ms, signal) =>
     }, { once: true });
   });
 
+/**
+ * One API call with its 429s handled as the core decides (`RateLimitRetry`), for `syncWebhooks`
+ * and the CLI alike. Other errors are thrown as they are (never retried: a 4xx will not change,
+ * and a create that got a 5xx may have been made); a 429 the core says to stop at is thrown as a
+ * `Stop` (its `error` and `decision`).
+ */
+export function createCall(pw, config, options = {}) {
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  if (typeof fetchFn !== "function") throw invalid("no fetch: pass options.fetch (node ≥ 18 and browsers have a global one)");
+  const now = options.now ?? (() => Date.now());
+  const sleep = options.sleep ?? ((ms) => defaultSleep(ms, options.signal));
+  const progress = (step) => options.onProgress?.(step);
+  const signal = options.signal;
+  return async function call(kind, operation) {
+    const req = pw.buildRequest(config, operation);
+    const retry = new pw.RateLimitRetry();
+    for (;;) {
+      if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
+      let res;
+      try {
+        res = await fetchFn(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, signal });
+      } catch (e) {
+        if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
+        const base = req.url.split("/webhooks")[0];
+        // node's fetch says only "fetch failed": the reason is its cause (a code, or several attempts).
+        const why = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.cause?.message ?? e?.message ?? e;
+        throw Object.assign(new Error(`could not reach ${base}: ${why}`), { code: "NETWORK" });
+      }
+      const body = await res.text();
+      try {
+        return pw.decodeResponse(kind, { status: res.status, headers: res.headers, body }, now());
+      } catch (e) {
+        if (e.code !== "RATE_LIMITED") throw e;
+        const decision = retry.after429(e, now());
+        if (decision.kind !== "retry") throw new Stop(e, decision);
+        progress({ phase: "wait", waitMs: decision.waitMs, retry: retry.retries, of: retry.maxRetries });
+        await sleep(decision.waitMs);
+      }
+    }
+  };
+}
+
 /** `syncWebhooks` bound to one build of the package (`pw`: its wasm exports). */
 export function createSync(pw) {
   return async function syncWebhooks(config, desired, options = {}) {
-    const fetchFn = options.fetch ?? globalThis.fetch;
-    if (typeof fetchFn !== "function") throw invalid("no fetch: pass options.fetch (node ≥ 18 and browsers have a global one)");
+    const call = createCall(pw, config, options);
     if (!Array.isArray(desired)) throw invalid("desired must be an array of webhooks");
-    const now = options.now ?? (() => Date.now());
-    const sleep = options.sleep ?? ((ms) => defaultSleep(ms, options.signal));
     const progress = (step) => options.onProgress?.(step);
-    const signal = options.signal;
     // A set that alone passes the limit (R2) is refused before any call.
     pw.planSync([], desired, options.policy, { prune: true });
     const report = { dryRun: !!options.dryRun, complete: false, plan: null, kept: [], created: [], deleted: [], skipped: [], failed: [], writes: 0, notBefore: null };
-
-    // One call, its 429s handled as the core decides. Other errors are thrown as they are (never
-    // retried: a 4xx will not change, and a create that got a 5xx may have been made).
-    async function call(kind, operation) {
-      const req = pw.buildRequest(config, operation);
-      const retry = new pw.RateLimitRetry();
-      for (;;) {
-        if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
-        let res;
-        try {
-          res = await fetchFn(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, signal });
-        } catch (e) {
-          if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
-          const base = req.url.split("/webhooks")[0];
-          // node's fetch says only "fetch failed": the reason is its cause (a code, or several attempts).
-          const why = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.cause?.message ?? e?.message ?? e;
-          throw Object.assign(new Error(`could not reach ${base}: ${why}`), { code: "NETWORK" });
-        }
-        const body = await res.text();
-        try {
-          return pw.decodeResponse(kind, { status: res.status, headers: res.headers, body }, now());
-        } catch (e) {
-          if (e.code !== "RATE_LIMITED") throw e;
-          const decision = retry.after429(e, now());
-          if (decision.kind !== "retry") throw new Stop(e, decision);
-          progress({ phase: "wait", waitMs: decision.waitMs, retry: retry.retries, of: retry.maxRetries });
-          await sleep(decision.waitMs);
-        }
-      }
-    }
 
     const failure = (action, step, e) => ({
       action,
