@@ -2,9 +2,9 @@
 //! routes are, and lenient decoding of what they answer (every byte from the network is hostile: a
 //! malformed entry is skipped, never a panic). The emulator serves these shapes (`/_emulator/*`).
 
-use crate::json_read::kind_of;
+use crate::json_read::{kind_of, Fields, ReadError, ReadJson};
 use crate::policy::Millis;
-use crate::simulator::Scenario;
+pub use crate::receiver_check::CheckReport;
 use crate::wire::as_u64;
 use serde_json::Value;
 
@@ -177,118 +177,142 @@ fn delivery(v: &Value) -> Option<LoggedDelivery> {
     })
 }
 
-/// One graded check of a receiver check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckResult {
-    /// Stable: `payloads_v2`, `retries`, `latency`, `burst`, `redirect`, `tls`, …
-    pub id: String,
-    /// `pass`, `fail` or `warn`.
-    pub status: String,
-    pub detail: String,
-}
-
-/// A receiver check's report (`--json FILE`, and `GET /_emulator/checks/{id}`'s `report`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CheckReport {
-    /// `pass` or `fail`.
-    pub verdict: String,
-    pub checks: Vec<CheckResult>,
-    pub p50_ms: Option<Millis>,
-    pub p95_ms: Option<Millis>,
-    pub max_ms: Option<Millis>,
-    /// Latency buckets: (upper bound in ms, count).
-    pub histogram: Vec<(Millis, u64)>,
-    /// The projection's figures as sent (numbers per day and the like), for display.
-    pub projection: Vec<(String, String)>,
-    /// The traffic the projection assumed, to draw with the core's simulator.
-    pub scenario: Option<Scenario>,
-}
-
-/// Reads a check report leniently: unknown fields ignored, malformed checks skipped.
-///
-/// ```
-/// use pipedrive_webhooks::emulator_api::decode_check_report;
-/// let r = decode_check_report(&serde_json::json!({"verdict":"fail","checks":[{"id":"latency","status":"fail","detail":"p95 11.2 s"}],
-///   "latency_ms":{"p50":10,"p95":11200,"max":11300,"histogram":[{"le_ms":100,"count":3}]},"projection":{"bans_per_day":4}})).unwrap();
-/// assert_eq!((r.verdict.as_str(), r.checks[0].id.as_str(), r.p95_ms, r.histogram[0]), ("fail", "latency", Some(11_200), (100, 3)));
-/// assert_eq!(r.projection, vec![("bans_per_day".to_string(), "4".to_string())]);
-/// ```
-pub fn decode_check_report(v: &Value) -> Result<CheckReport, String> {
-    let o = v.as_object().ok_or_else(|| format!("the report is {}, not an object", kind_of(v)))?;
-    let verdict = o.get("verdict").and_then(Value::as_str).ok_or("the report has no verdict")?.to_string();
-    let checks = o
-        .get("checks")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|c| {
-                    Some(CheckResult {
-                        id: text(c.get("id")?)?,
-                        status: text(c.get("status")?)?,
-                        detail: c.get("detail").and_then(text).unwrap_or_default(),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let lat = o.get("latency_ms").unwrap_or(&Value::Null);
-    let histogram = lat
-        .get("histogram")
-        .and_then(Value::as_array)
-        .map(|b| b.iter().filter_map(|x| Some((millis(x.get("le_ms")?)?, as_u64(x.get("count")?)?))).collect())
-        .unwrap_or_default();
-    let projection_value = o.get("projection").unwrap_or(&Value::Null);
-    let projection = projection_value
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, v)| *k != "scenario" && !v.is_object() && !v.is_array())
-                .map(|(k, v)| (k.clone(), match v {
-                    Value::String(s) => s.clone(),
-                    Value::Null => "none".into(),
-                    other => other.to_string(),
-                }))
-                .collect()
-        })
-        .unwrap_or_default();
-    let scenario = projection_value.get("scenario").and_then(|s| <Scenario as crate::json_read::ReadJson>::read(s).ok());
-    Ok(CheckReport {
-        verdict,
-        checks,
-        p50_ms: lat.get("p50").and_then(millis),
-        p95_ms: lat.get("p95").and_then(millis),
-        max_ms: lat.get("max").and_then(millis),
-        histogram,
-        projection,
-        scenario,
-    })
-}
-
-/// A check started through the control API (`GET /_emulator/checks/{id}`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CheckRun {
-    pub id: u64,
-    /// `running`, `done` or `failed`.
-    pub state: String,
+/// How far a receiver check is: requests done out of the battery's total, and the check of the
+/// latest.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Progress {
     pub done: u64,
     pub total: u64,
     pub current: String,
+}
+
+/// A check's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    #[default]
+    Running,
+    Done,
+    Failed,
+}
+
+/// A check started through the control API: `GET /_emulator/checks/{id}`'s answer, serialised by
+/// the emulator with serde, read by clients with [`decode_check_run`].
+///
+/// ```json
+/// {"id": 1, "state": "running", "progress": {"done": 42, "total": 193, "current": "payloads_v1"}, "report": null, "error": null}
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub state: RunState,
+    pub progress: Progress,
+    /// The report (as `check --json` writes it) once `done`.
     pub report: Option<CheckReport>,
+    /// Why the check could not run, when `failed`.
     pub error: Option<String>,
 }
 
-/// Reads `GET /_emulator/checks/{id}` (and the `{ "id": N }` of `POST /_emulator/checks`).
+impl ReadJson for RunState {
+    fn read(v: &Value) -> Result<Self, ReadError> {
+        match v.as_str() {
+            Some("running") => Ok(RunState::Running),
+            Some("done") => Ok(RunState::Done),
+            Some("failed") => Ok(RunState::Failed),
+            _ => Err(ReadError::new("expected \"running\", \"done\" or \"failed\"")),
+        }
+    }
+}
+
+impl ReadJson for Progress {
+    fn read(v: &Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        Ok(Progress { done: f.or("done", 0)?, total: f.or("total", 0)?, current: f.or("current", String::new())? })
+    }
+}
+
+/// Reads a check report (`check --json FILE`, and `GET /_emulator/checks/{id}`'s `report`): the
+/// one [`CheckReport`] type, read without serde's derive (size: the panel).
+pub fn decode_check_report(v: &Value) -> Result<CheckReport, String> {
+    CheckReport::read(v).map_err(|e| format!("the check report is not readable: {e}"))
+}
+
+/// Reads `GET /_emulator/checks/{id}` (and the `{ "id": N }` of `POST /_emulator/checks`: a
+/// running check without progress yet).
+///
+/// ```
+/// use pipedrive_webhooks::emulator_api::{decode_check_run, RunState};
+/// let r = decode_check_run(br#"{"id": 3}"#).unwrap();
+/// assert_eq!((r.id, r.state, r.report.is_none()), (3, RunState::Running, true));
+/// let r = decode_check_run(br#"{"id": 3, "state": "running", "progress": {"done": 42, "total": 193, "current": "payloads_v1"}, "report": null, "error": null}"#).unwrap();
+/// assert_eq!((r.progress.done, r.progress.total, r.progress.current.as_str()), (42, 193, "payloads_v1"));
+/// assert!(decode_check_run(b"<html>").is_err());
+/// ```
 pub fn decode_check_run(body: &[u8]) -> Result<CheckRun, String> {
     let v: Value = serde_json::from_slice(body).map_err(|_| "the check's answer is not JSON".to_string())?;
-    let id = v.get("id").and_then(as_u64).ok_or("the check's answer has no id")?;
-    let progress = v.get("progress").unwrap_or(&Value::Null);
-    Ok(CheckRun {
-        id,
-        state: v.get("state").and_then(Value::as_str).unwrap_or("running").to_string(),
-        done: progress.get("done").and_then(as_u64).unwrap_or(0),
-        total: progress.get("total").and_then(as_u64).unwrap_or(0),
-        current: progress.get("current").and_then(Value::as_str).unwrap_or("").to_string(),
-        report: v.get("report").filter(|r| !r.is_null()).map(decode_check_report).transpose()?,
-        error: v.get("error").and_then(Value::as_str).map(str::to_string),
-    })
+    let read = || -> Result<CheckRun, ReadError> {
+        let f = Fields::of(&v)?;
+        Ok(CheckRun {
+            id: f.req("id")?,
+            state: f.or("state", RunState::Running)?,
+            progress: f.or("progress", Progress::default())?,
+            report: f.opt("report")?,
+            error: f.opt("error")?,
+        })
+    };
+    read().map_err(|e| format!("the check's answer is not readable: {e}"))
+}
+
+/// `10 s`, `167 ms`, `1.5 s`: a policy duration for people (integer arithmetic: no float printing
+/// in the wasm builds).
+fn duration_text(ms: Millis) -> String {
+    if ms < 1000 {
+        format!("{} ms", ms.max(0))
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{} s", crate::time::seconds_text(ms))
+    }
+}
+
+/// `60`, `2.5`: a clock scale for people (to a tenth, without float printing).
+pub fn scale_text(scale: f64) -> String {
+    let t = (scale * 10.0).round() as i64;
+    if t % 10 == 0 {
+        (t / 10).to_string()
+    } else {
+        format!("{}.{}", t / 10, t % 10)
+    }
+}
+
+/// A policy duration in real time on an emulator whose clock runs `time_scale` times faster.
+///
+/// ```
+/// use pipedrive_webhooks::emulator_api::real_ms;
+/// assert_eq!((real_ms(10_000, 60.0), real_ms(10_000, 1.0), real_ms(10_000, 0.5)), (167, 10_000, 20_000));
+/// ```
+pub fn real_ms(policy_ms: Millis, time_scale: f64) -> Millis {
+    if !(time_scale.is_finite() && time_scale > 0.0) {
+        return policy_ms;
+    }
+    (policy_ms as f64 / time_scale).round() as Millis
+}
+
+/// What the delivery timeout (R9) is in real time on an emulator: `10 s` at ×1, else
+/// `10 s on the emulator's clock = 167 ms real at ×60`. The emulator's start line, the Deliveries
+/// page and the Check page say it in these words.
+///
+/// ```
+/// use pipedrive_webhooks::emulator_api::timeout_text;
+/// assert_eq!(timeout_text(10_000, 60.0), "10 s on the emulator's clock = 167 ms real at ×60");
+/// assert_eq!(timeout_text(10_000, 2.5), "10 s on the emulator's clock = 4 s real at ×2.5");
+/// assert_eq!(timeout_text(10_000, 1.0), "10 s");
+/// ```
+pub fn timeout_text(timeout_ms: Millis, time_scale: f64) -> String {
+    let real = real_ms(timeout_ms, time_scale);
+    if real == timeout_ms {
+        duration_text(timeout_ms)
+    } else {
+        format!("{} on the emulator's clock = {} real at ×{}", duration_text(timeout_ms), duration_text(real), scale_text(time_scale))
+    }
 }

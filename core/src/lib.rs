@@ -13,6 +13,7 @@
 pub mod account;
 pub mod chart;
 pub mod delivery;
+pub mod desired;
 pub mod duplicate;
 pub mod emulator_api;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod permission;
 pub mod policy;
 pub mod projection;
 pub mod rate_limit;
+pub mod receiver_check;
 pub mod relay;
 pub mod rng;
 pub mod rules;

@@ -284,8 +284,12 @@ pub struct Emitted {
     pub user_id: u64,
     /// When the change happened (every attempt carries this time, not its own).
     pub at: Millis,
+    /// The entity after the change (`null` on delete).
     #[serde(default)]
     pub data: Value,
+    /// Before the change: on a change, the changed fields' former values (a v2 diff: an absent
+    /// key is unchanged); on a delete, the last state. A v1 body carries the whole former object
+    /// instead, `data` with these values put back ([`encode_delivery`]).
     #[serde(default)]
     pub previous: Value,
 }
@@ -394,7 +398,11 @@ pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attem
                 "event": event.name(PayloadVersion::V1),
                 "retry": attempt.saturating_sub(1),
                 "current": empty_on(EventAction::Delete, &event.data),
-                "previous": empty_on(EventAction::Create, &event.previous),
+                "previous": match action {
+                    EventAction::Create => Value::Null,
+                    EventAction::Change => whole_previous(&event.data, &event.previous),
+                    _ => event.previous.clone(),
+                },
                 "matches_filters": {"current": []},
                 "meta": {
                     "v": 1,
@@ -417,6 +425,27 @@ pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attem
             })
         }
     }
+}
+
+/// A v1 `previous` on a change: the whole former object, as Pipedrive sends it (not a diff):
+/// `current` with the diff's former values put back (`custom_fields` entry by entry). A diff that
+/// is not an object, or a `current` that is not one, is sent as given.
+fn whole_previous(current: &Value, diff: &Value) -> Value {
+    let (Value::Object(now), Value::Object(changed)) = (current, diff) else { return diff.clone() };
+    let mut before = now.clone();
+    for (k, v) in changed {
+        match (before.get_mut(k), v) {
+            (Some(Value::Object(fields)), Value::Object(old)) if k == "custom_fields" => {
+                for (f, value) in old {
+                    fields.insert(f.clone(), value.clone());
+                }
+            }
+            _ => {
+                before.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(before)
 }
 
 /// The event time in µs; the sub-millisecond digits come from the event id so that two events in

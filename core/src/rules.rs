@@ -41,7 +41,7 @@ pub const RULES: [RuleEntry; 15] = [
     RuleEntry { id: "R11", title: "The ban counter", text: "Each failed first attempt adds 1 to the webhook's ban counter; failed retries add nothing, and successes do not lower it.", doc_url: GUIDE },
     RuleEntry { id: "R12", title: "Bans", text: "At 10 on the counter the webhook is banned for 30 minutes: nothing is sent and its events are lost. When the ban ends, the counter is 0 again.", doc_url: GUIDE },
     RuleEntry { id: "R13", title: "Deletion after 3 days", text: "A webhook with no successful delivery for 72 hours (from the first failure after its last success) is deleted, without notice.", doc_url: GUIDE },
-    RuleEntry { id: "R14", title: "Basic auth", text: "A webhook may carry http_auth_user and http_auth_password, sent as Basic auth with every delivery. Never show the password in clear.", doc_url: API },
+    RuleEntry { id: "R14", title: "Basic auth", text: "A webhook may carry http_auth_user and http_auth_password, sent as Basic auth with every delivery. They are write-only: Pipedrive answers them as opaque ciphertext (v1u:…), so never show or compare them; changing them means replacing the webhook.", doc_url: API },
     RuleEntry { id: "R15", title: "Subscription URLs", text: "The URL must be absolute http(s) with a host Pipedrive can reach, not Pipedrive's own; redirects are not followed and self-signed certificates are refused.", doc_url: API },
 ];
 

@@ -1,7 +1,13 @@
 //! Planning an idempotent sync of an app's webhooks (there is no update endpoint and no idempotency
-//! key): keep what matches, create what is missing, delete duplicates and leftovers, touch only the
-//! app's own webhooks, and refuse a plan that would exceed the limit (R2).
+//! key): keep what matches, create what is missing, delete duplicates and leftovers (only when
+//! pruning), touch only the app's own webhooks, and refuse a plan that would exceed the limit (R2).
+//!
+//! A webhook matches a desired entry on URL (normalised as duplicate detection does), action,
+//! object, version and user. Never on credentials: Pipedrive returns them as ciphertext
+//! (domain reference, "Webhook object"), so comparing them would replace or duplicate the webhook
+//! on every run. An entry asks for new credentials with `replace_credentials`.
 
+use crate::desired::DesiredWebhook;
 use crate::policy::Policy;
 use crate::validation::{validate, NewWebhook, ValidationErrors};
 use crate::webhook::{PayloadVersion, WebhookId, WebhookType};
@@ -15,7 +21,7 @@ pub struct SyncPlan {
     /// Own webhooks that already match a desired subscription.
     pub keep: Vec<WebhookId>,
     /// Own webhooks to delete: duplicates and subscriptions no longer desired (only when pruning),
-    /// and webhooks replaced because their Basic-auth password changed.
+    /// and webhooks replaced because their entry asks for new credentials (`replace_credentials`).
     pub delete: Vec<WebhookId>,
     /// Subscriptions to create, version always explicit.
     pub create: Vec<NewWebhook>,
@@ -24,6 +30,10 @@ pub struct SyncPlan {
     /// Own webhooks not desired (leftovers, duplicates) that stay because the plan does not prune.
     #[serde(default)]
     pub surplus: Vec<WebhookId>,
+    /// Of `surplus`, the duplicates of a desired (kept) webhook: each event reaches the receiver
+    /// twice while they stay, so the plan is not in sync.
+    #[serde(default)]
+    pub duplicates: Vec<WebhookId>,
     /// Every line of the plan with its reason, in the order to apply: deletes, creates, then what
     /// stays (keep, surplus, untouched).
     #[serde(default)]
@@ -31,9 +41,10 @@ pub struct SyncPlan {
 }
 
 impl SyncPlan {
-    /// Whether applying the plan would change nothing (no create, no delete).
+    /// Whether the webhooks are as desired: nothing to create or delete, and no duplicate of a
+    /// desired webhook left in place.
     pub fn in_sync(&self) -> bool {
-        self.create.is_empty() && self.delete.is_empty()
+        self.create.is_empty() && self.delete.is_empty() && self.duplicates.is_empty()
     }
 }
 
@@ -88,21 +99,23 @@ fn subscription_of(w: &RemoteWebhook) -> String {
 pub enum SyncError {
     #[error("desired subscription #{index} is invalid: {errors}")]
     Invalid { index: usize, errors: ValidationErrors },
-    /// `surplus`: the app's own webhooks the plan keeps only because it does not prune.
-    #[error("the plan needs {needed} webhooks but an app may have {limit} per user (R2); {}", fewer(*surplus))]
-    LimitExceeded { needed: usize, limit: u32, surplus: usize },
+    /// `surplus`: the app's own webhooks the plan keeps only because it does not prune;
+    /// `desired`: what the desired set alone needs (kept and created).
+    #[error("{}", limit_text(*needed, *limit, *surplus, *desired))]
+    LimitExceeded { needed: usize, limit: u32, surplus: usize, #[serde(default)] desired: usize },
 }
 
-/// What to do about a plan past the limit: prune first when the app's own leftovers fill slots.
-fn fewer(surplus: usize) -> String {
-    match surplus {
-        0 => "desire fewer subscriptions".into(),
-        n => format!("prune ({n} of the app's own webhooks here are not desired) or desire fewer subscriptions"),
+/// What to do about a plan past the limit, said once: prune only when pruning would make it fit.
+fn limit_text(needed: usize, limit: u32, surplus: usize, desired: usize) -> String {
+    if desired > limit as usize {
+        format!("the desired set has more than {limit} distinct subscriptions, but an app may have {limit} webhooks per user (R2), pruned or not: desire at most {limit}")
+    } else {
+        format!("the plan needs {needed} webhooks but an app may have {limit} per user (R2): prune ({surplus} of the app's own webhooks here are not desired)")
     }
 }
 
 /// What makes two subscriptions the same (domain reference: compare url, action, object, version,
-/// user before creating), plus the Basic-auth user, since credentials cannot be updated in place.
+/// user before creating). Not the credentials: Pipedrive returns them as ciphertext.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Key {
     url: String,
@@ -110,11 +123,11 @@ struct Key {
     object: String,
     version: PayloadVersion,
     user_id: Option<u64>,
-    auth_user: Option<String>,
 }
 
-/// Plans a sync of the app's webhooks for one user: `current` is what `GET /webhooks` returned
-/// (as this app: only its own application webhooks and the user's general ones, R5).
+/// Plans a sync of the app's webhooks for one user, without pruning (the one default everywhere):
+/// `current` is what `GET /webhooks` returned (as this app: only its own application webhooks and
+/// the user's general ones, R5).
 ///
 /// ```
 /// use pipedrive_webhooks::{sync::plan_sync, NewWebhook, Policy};
@@ -124,7 +137,8 @@ struct Key {
 /// assert!(plan.delete.is_empty());
 /// ```
 pub fn plan_sync(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Policy) -> Result<SyncPlan, SyncError> {
-    plan_sync_with(current, desired, policy, true)
+    let desired: Vec<DesiredWebhook> = desired.iter().cloned().map(DesiredWebhook::new).collect();
+    plan_sync_with(current, &desired, policy, false)
 }
 
 /// [`plan_sync`], choosing whether to `prune`: without it, own webhooks that are not desired
@@ -132,34 +146,41 @@ pub fn plan_sync(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Pol
 ///
 /// ```
 /// use pipedrive_webhooks::sync::{plan_sync_with, PlanAction};
-/// use pipedrive_webhooks::{wire::RemoteWebhook, NewWebhook, Policy, WebhookType};
+/// use pipedrive_webhooks::{desired::DesiredWebhook, wire::RemoteWebhook, NewWebhook, Policy, WebhookType};
 /// let old = RemoteWebhook { id: Some(7), webhook_type: Some(WebhookType::Application), subscription_url: Some("https://example.com/old".into()),
 ///     event_action: Some("change".into()), event_object: Some("deal".into()), version: Some("2.0".into()), ..Default::default() };
-/// let want = vec![NewWebhook::new("https://example.com/h", "change", "deal", "Deals").with_version("2.0")];
+/// let want = vec![DesiredWebhook::new(NewWebhook::new("https://example.com/h", "change", "deal", "Deals").with_version("2.0"))];
 /// let plan = plan_sync_with(&[old.clone()], &want, &Policy::default(), false).unwrap();
 /// assert_eq!((plan.delete.len(), plan.surplus, plan.create.len()), (0, vec![7], 1));
 /// assert!(plan.steps.iter().any(|s| s.action == PlanAction::Surplus && s.reason.contains("prune to delete")));
 /// let pruned = plan_sync_with(&[old], &want, &Policy::default(), true).unwrap();
 /// assert_eq!(pruned.delete, vec![7]);
 /// ```
-pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy: &Policy, prune: bool) -> Result<SyncPlan, SyncError> {
+pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[DesiredWebhook], policy: &Policy, prune: bool) -> Result<SyncPlan, SyncError> {
     let mut wanted: Vec<(Key, NewWebhook)> = Vec::new();
     let mut wanted_index: Vec<usize> = Vec::new();
+    let mut replace: Vec<bool> = Vec::new();
+    let limit = policy.max_app_webhooks_per_user;
     for (index, d) in desired.iter().enumerate() {
-        let valid = validate(d, policy).map_err(|errors| SyncError::Invalid { index, errors })?;
+        let valid = validate(&d.webhook, policy).map_err(|errors| SyncError::Invalid { index, errors })?;
         let key = Key {
             url: crate::duplicate::url_key(&valid.subscription_url),
             action: valid.event_action.as_str().to_string(),
             object: valid.event_object.clone(),
             version: valid.version,
             user_id: valid.user_id,
-            auth_user: valid.http_auth_user.clone(),
         };
         if !wanted.iter().any(|(k, _)| *k == key) {
-            let mut explicit = d.clone();
+            // More distinct subscriptions than the limit can never fit, pruned or not: refuse now,
+            // so the scan stays linear in the set's size (at most `limit` kept to compare with).
+            if wanted.len() == limit as usize {
+                return Err(SyncError::LimitExceeded { needed: wanted.len() + 1, limit, surplus: 0, desired: wanted.len() + 1 });
+            }
+            let mut explicit = d.webhook.clone();
             explicit.version = Some(valid.version.as_str().to_string());
             wanted.push((key, explicit));
             wanted_index.push(index);
+            replace.push(d.replace_credentials);
         }
     }
     let mut deletes = Vec::new();
@@ -191,33 +212,29 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
             object: w.event_object.clone().unwrap_or_default(),
             version: w.version.as_deref().and_then(PayloadVersion::parse).unwrap_or(PayloadVersion::V2),
             user_id: w.user_id,
-            auth_user: w.http_auth_user.clone().filter(|u| !u.is_empty()),
         };
         // A desired subscription without a user matches whichever user the webhook has.
         let slot = wanted.iter().position(|(k, _)| {
-            k.url == key.url && k.action == key.action && k.object == key.object && k.version == key.version && k.auth_user == key.auth_user && (k.user_id.is_none() || k.user_id == key.user_id)
+            k.url == key.url && k.action == key.action && k.object == key.object && k.version == key.version && (k.user_id.is_none() || k.user_id == key.user_id)
         });
-        let password_changed = |n: &NewWebhook| match (&w.http_auth_password, &n.http_auth_password) {
-            (Some(have), Some(want)) => have != want,
-            _ => false,
-        };
         let sub = sub_of(w);
         match slot {
-            Some(i) if !matched[i] && !password_changed(&wanted[i].1) => {
+            Some(i) if !matched[i] && !replace[i] => {
                 matched[i] = true;
                 kept_by_slot[i] = Some(id);
                 plan.keep.push(id);
                 push_step(&mut stays, PlanAction::Keep, Some(id), Some(wanted_index[i]), sub, format!("matches desired #{}", wanted_index[i]));
             }
-            // Credentials cannot be updated in place: replace it, prune or not.
+            // Credentials cannot be updated in place: replace it when the entry asks, prune or not.
             Some(i) if !matched[i] => {
                 replaced[i] = Some(id);
                 plan.delete.push(id);
-                push_step(&mut deletes, PlanAction::Delete, Some(id), Some(wanted_index[i]), sub, "its Basic-auth password changed: replaced (credentials cannot be updated in place)".into());
+                push_step(&mut deletes, PlanAction::Delete, Some(id), Some(wanted_index[i]), sub, format!("replaced: desired #{} sets replace_credentials (credentials cannot be updated in place, nor read back)", wanted_index[i]));
             }
             // The lowest id of identical webhooks stays; the rest are duplicates.
             other => {
-                let why = match other.and_then(|i| kept_by_slot[i]) {
+                let original = other.and_then(|i| kept_by_slot[i].or(replaced[i]));
+                let why = match original {
                     Some(original) => format!("a duplicate of #{original}: every event is delivered twice"),
                     None => "not in the desired set".into(),
                 };
@@ -226,7 +243,12 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
                     push_step(&mut deletes, PlanAction::Delete, Some(id), None, sub, why);
                 } else {
                     plan.surplus.push(id);
-                    push_step(&mut stays, PlanAction::Surplus, Some(id), None, sub, format!("{why}; kept (prune to delete it)"));
+                    if original.is_some() {
+                        plan.duplicates.push(id);
+                        push_step(&mut stays, PlanAction::Surplus, Some(id), None, sub, format!("{why}; not in sync while it stays: prune, or delete it"));
+                    } else {
+                        push_step(&mut stays, PlanAction::Surplus, Some(id), None, sub, format!("{why}; kept (prune to delete it)"));
+                    }
                 }
             }
         }
@@ -237,7 +259,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
             continue;
         }
         let reason = match replaced[i] {
-            Some(old) => format!("replaces #{old} (new Basic-auth password)"),
+            Some(old) => format!("replaces #{old} (replace_credentials: new Basic-auth credentials)"),
             None => "missing".into(),
         };
         creates.push(PlanStep {
@@ -250,9 +272,10 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[NewWebhook], policy:
         plan.create.push(n);
     }
     plan.steps = deletes.into_iter().chain(creates).chain(stays).collect();
-    let needed = plan.keep.len() + plan.create.len() + plan.surplus.len();
-    if needed > policy.max_app_webhooks_per_user as usize {
-        return Err(SyncError::LimitExceeded { needed, limit: policy.max_app_webhooks_per_user, surplus: plan.surplus.len() });
+    let desired = plan.keep.len() + plan.create.len();
+    let needed = desired + plan.surplus.len();
+    if needed > limit as usize {
+        return Err(SyncError::LimitExceeded { needed, limit, surplus: plan.surplus.len(), desired });
     }
     Ok(plan)
 }

@@ -216,6 +216,12 @@ pub struct RemoteWebhook {
 }
 
 impl RemoteWebhook {
+    /// Whether the webhook sends Basic-auth credentials: all a client may know of them (Pipedrive
+    /// answers ciphertext; older answers the value). Show "Basic auth: set", never the value.
+    pub fn has_basic_auth(&self) -> bool {
+        [&self.http_auth_user, &self.http_auth_password].iter().any(|v| v.as_deref().is_some_and(|s| !s.is_empty()))
+    }
+
     /// Reads a webhook object leniently: ids as numbers or strings, `is_active` as 0/1 or a bool,
     /// both time formats, unknown fields kept in `raw`. Only a non-object is refused.
     ///
@@ -377,8 +383,10 @@ pub fn webhook_json(w: &Webhook, d: &DeliveryState) -> Value {
         "add_time": format_iso(w.add_time),
         "remove_time": null,
         "type": w.webhook_type.as_str(),
-        "http_auth_user": w.http_auth_user,
-        "http_auth_password": w.http_auth_password,
+        // Write-only, as Pipedrive answers them (a 2026 capture): opaque ciphertext, never the
+        // credentials sent.
+        "http_auth_user": w.http_auth_user.as_ref().map(|_| opaque_credential(w.id, 'u')),
+        "http_auth_password": w.http_auth_password.as_ref().map(|_| opaque_credential(w.id, 'p')),
         "remove_reason": null,
         "last_delivery_time": d.last_attempt_at.map(format_iso),
         // An attempt without a status (a timeout, a refused connection) reads "Error", as
@@ -390,6 +398,36 @@ pub fn webhook_json(w: &Webhook, d: &DeliveryState) -> Value {
         },
         "admin_id": w.owner_id,
     })
+}
+
+/// What Pipedrive answers in place of a Basic-auth credential: `v1u:<246 chars>:<112 chars>`, the
+/// middle part the same for the user and the password (domain reference, "Webhook object"). Made
+/// from the webhook's id and which field it is, never from the secret: nothing to reverse.
+pub fn opaque_credential(id: WebhookId, field: char) -> String {
+    let mut rng = crate::rng::SplitMix64::new(id ^ u64::from(field));
+    let mut hex = |n: usize| {
+        let mut s = String::with_capacity(n);
+        while s.len() < n {
+            let word = rng.next_u64();
+            for shift in (0..64).step_by(4) {
+                s.push(HEX[((word >> shift) & 15) as usize] as char);
+            }
+        }
+        s.truncate(n);
+        s
+    };
+    let middle = hex(246);
+    let tail = hex(112);
+    let middle = if field == 'p' { opaque_credential(id, 'u')[4..250].to_string() } else { middle };
+    format!("v1u:{middle}:{tail}")
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Whether a credential read back from the API is Pipedrive's opaque ciphertext (`v1u:…`) rather
+/// than the value once sent: either way it is only "set", never shown or compared.
+pub fn is_opaque_credential(v: &str) -> bool {
+    v.starts_with("v1u:") && v.len() > 100
 }
 
 /// The `{"success": true, "status": "ok", "data": …}` envelope of a successful answer.

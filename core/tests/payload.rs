@@ -109,3 +109,44 @@ fn encoded_deliveries_decode_back_in_both_versions_and_keep_their_key_across_ret
         assert_eq!(first.webhook_id.as_deref(), Some("1"));
     }
 }
+
+/// Issue #22: a v1 `previous` is the whole former object, not a diff: a change the emulator
+/// emits with a v2-style diff (`previous: {"title": "Old"}`) reaches a v1 webhook with every
+/// unchanged field in `previous` too, so `changed_fields` names only what changed, in both
+/// versions alike.
+#[test]
+fn a_v1_change_carries_the_whole_previous_object_so_only_changed_fields_are_listed() {
+    use pipedrive_webhooks::{PayloadVersion, Webhook};
+    let hash = "d4de1c1518b4531717c676029a45911c340390a6";
+    let event = Emitted {
+        id: "6b1c2c1e-0000-4000-8000-000000000002".into(),
+        action: EventAction::Change,
+        object: "deal".into(),
+        entity_id: "42".into(),
+        company_id: 5,
+        user_id: 3,
+        at: 1_700_000_000_000,
+        data: json!({"id": 42, "title": "New", "value": 100, "stage_id": 2, "custom_fields": {hash: {"type": "varchar", "value": "gold"}, "other": {"type": "double", "value": 1}}}),
+        previous: json!({"title": "Old", "custom_fields": {hash: {"type": "varchar", "value": "silver"}}}),
+    };
+    let mut w = Webhook::example();
+    w.version = PayloadVersion::V1;
+    let body = encode_delivery(&w, &event, 1);
+    assert_eq!(
+        body["previous"],
+        json!({"id": 42, "title": "Old", "value": 100, "stage_id": 2, "custom_fields": {hash: {"type": "varchar", "value": "silver"}, "other": {"type": "double", "value": 1}}}),
+        "the whole former object"
+    );
+    let v1 = decode_delivery(body.to_string().as_bytes()).unwrap();
+    assert_eq!(v1.changed_fields, ["custom_fields", "title"], "unchanged fields are not listed as changed");
+    w.version = PayloadVersion::V2;
+    let v2 = decode_delivery(encode_delivery(&w, &event, 1).to_string().as_bytes()).unwrap();
+    assert_eq!(v2.previous, event.previous, "v2 keeps the diff");
+    assert_eq!(v2.changed_fields, [format!("custom_fields.{hash}"), "title".to_string()]);
+    // A create has no previous, a delete the last state as given, in v1 too.
+    w.version = PayloadVersion::V1;
+    let created = encode_delivery(&w, &Emitted { action: EventAction::Create, ..event.clone() }, 1);
+    assert!(created["previous"].is_null());
+    let deleted = encode_delivery(&w, &Emitted { action: EventAction::Delete, previous: json!({"id": 42, "title": "Old"}), ..event }, 1);
+    assert_eq!(deleted["previous"], json!({"id": 42, "title": "Old"}));
+}

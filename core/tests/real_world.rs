@@ -56,11 +56,14 @@ fn every_real_world_fixture_decodes_as_expected() {
             }
             "list_row" => {
                 let w = RemoteWebhook::from_json(&f["input"]).unwrap_or_else(|| panic!("{name}: not a webhook"));
+                let opaque = [&w.http_auth_user, &w.http_auth_password].iter().all(|v| v.as_deref().is_some_and(pipedrive_webhooks::wire::is_opaque_credential));
                 let got = json!({
                     "health": Health::of_remote(&w).label(),
                     "last_http_status": w.last_http_status,
                     "status_text": w.last_http_status.as_ref().map(|s| s.text()),
                     "last_delivery_time_ms": w.last_delivery_time,
+                    "basic_auth": w.has_basic_auth(),
+                    "credentials_opaque": opaque,
                 });
                 assert_subset(name, &got, expect);
             }

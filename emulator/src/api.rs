@@ -2,7 +2,7 @@
 //! `/v1/webhooks` and `/api/v1/webhooks`, with auth, the per-token burst limit, the company's daily
 //! token budget and exact bodies.
 
-use crate::deliveries::Shared;
+use crate::state::Shared;
 use crate::ratelimit::{self, DailyVerdict, Verdict};
 use axum::body::Bytes;
 use axum::extract::{Path, State};

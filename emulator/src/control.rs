@@ -4,7 +4,8 @@
 //! JSON only (`content-type: application/json`, else 415), so no form or `text/plain` post from a
 //! page can drive them.
 
-use crate::deliveries::{emit, EventInput, Shared};
+use crate::deliveries::{emit, EventInput};
+use crate::state::Shared;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -112,8 +113,9 @@ async fn redeliver(State(shared): State<Arc<Shared>>, Path(id): Path<String>, he
 
 /// `POST /_emulator/checks` `{"url", "user"?, "password"?, "version"?, "rate"?}`: 202 `{"id": N}`,
 /// the check running in the background; 400 for a bad body or URL (the emulator's own address
-/// included: the check would post into its control API); 429 when
-/// [`crate::check::MAX_RUNNING`] checks already run.
+/// included: the check would post into its control API); 409 while another check runs (one at a
+/// time); 429 with `Retry-After` (seconds) after [`crate::check::MAX_STARTS_PER_MINUTE`] starts
+/// within a minute. Loopback and private receivers are allowed: reaching them is the check's job.
 async fn start_check(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
     let b: crate::check::CheckRequest = match body(&headers, &bytes) {
         Ok(b) => b,
@@ -127,13 +129,17 @@ async fn start_check(State(shared): State<Arc<Shared>>, headers: HeaderMap, byte
         Ok(o) => o,
         Err(message) => return bad(message),
     };
-    match crate::check::start_background(&shared, options) {
+    match crate::check::Runs::start(&shared.checks, options) {
         Ok(id) => (StatusCode::ACCEPTED, Json(json!({"id": id}))).into_response(),
-        Err(message) => (StatusCode::TOO_MANY_REQUESTS, Json(json!({"success": false, "error": message}))).into_response(),
+        Err(e @ crate::check::Refused::Running(_)) => (StatusCode::CONFLICT, Json(json!({"success": false, "error": e.to_string()}))).into_response(),
+        Err(e @ crate::check::Refused::TooMany { retry_after_s }) => {
+            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry_after_s.to_string())], Json(json!({"success": false, "error": e.to_string()}))).into_response()
+        }
     }
 }
 
-/// `GET /_emulator/checks/{id}`: `{"id", "state", "progress", "report", "error"}` ([`crate::check::CheckStatus`]); 404 when unknown.
+/// `GET /_emulator/checks/{id}`: `{"id", "state", "progress", "report", "error"}` (the core's
+/// [`pipedrive_webhooks::emulator_api::CheckRun`]); 404 when unknown.
 async fn check_status(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let found = id.parse::<u64>().ok().and_then(|id| shared.checks.lock().unwrap_or_else(|p| p.into_inner()).status(id));
     match found {

@@ -1,41 +1,16 @@
 //! Real deliveries: events fan out to matching webhooks; every attempt is a real HTTP POST whose
 //! result goes through the core's delivery machine (R9–R13); retries wait on the policy clock.
 
-use crate::world::{DeliveryRecord, Due, EventsFull, World};
+use crate::delivery_request::{delivery_headers, delivery_request, masked};
+use crate::state::Shared;
+use crate::world::{DeliveryRecord, Due, EventsFull};
 use pipedrive_webhooks::delivery::{Admission, Next, Response};
 use pipedrive_webhooks::emulator_api::LoggedDelivery;
-use pipedrive_webhooks::payload::{basic_auth_header, delivery_text, encode_delivery, Emitted};
+use pipedrive_webhooks::payload::{delivery_text, encode_delivery, Emitted};
 use pipedrive_webhooks::{EventAction, PayloadVersion, Webhook, WebhookId};
 use std::cmp::Reverse;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
-
-/// State shared by the API, the control routes and the delivery tasks.
-pub struct Shared {
-    pub world: Mutex<World>,
-    /// Wakes the scheduler when something new is due or the clock jumped.
-    pub wake: Notify,
-    pub http: reqwest::Client,
-    /// Requests per token per 2 s.
-    pub rate_limit: u32,
-    /// How long a token is refused after going over its window (real time).
-    pub burst_penalty: Duration,
-    /// The company's tokens per day (UTC, on the emulator's clock).
-    pub daily_budget: u64,
-    /// The port the emulator listens on: deliveries never go back to it.
-    pub port: u16,
-    /// Receiver checks started from the control API (`/_emulator/checks`), apart from the world's
-    /// lock: a check's progress changes with every request it sends.
-    pub checks: Mutex<crate::check::Registry>,
-}
-
-impl Shared {
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, World> {
-        // A panic while holding the lock would be a bug; the state stays usable for inspection.
-        self.world.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// An event to fan out: `action` in either version's words.
 pub struct EventInput {
@@ -109,47 +84,6 @@ pub fn redeliver(shared: &Shared, record: u64) -> Result<(String, WebhookId), Re
     drop(w);
     shared.wake.notify_one();
     Ok((event_id, webhook_id))
-}
-
-/// The headers a delivery carries besides `host` and `content-length` (the HTTP client's own),
-/// as a real delivery (a 2026 capture, domain reference §3): Pipedrive's user agent, JSON, its
-/// `accept` and `accept-encoding`, and Basic auth only when the webhook has credentials (R14). No
-/// signature or id header: Pipedrive sends none. The emulator's deliveries and the receiver
-/// check (`check/`) both send exactly these; reqwest adds nothing else once `accept` is set (it
-/// adds `accept: */*` only when none is given, and no `accept-encoding` without its
-/// compression features).
-pub fn delivery_headers(auth: Option<(&str, &str)>) -> Vec<(&'static str, String)> {
-    let mut h = vec![
-        ("user-agent", "Pipedrive Webhooks".to_string()),
-        ("content-type", "application/json".to_string()),
-        ("accept", "application/json, text/plain, */*".to_string()),
-        ("accept-encoding", "gzip, compress, deflate, br".to_string()),
-    ];
-    if let Some((user, password)) = auth {
-        h.push(("authorization", basic_auth_header(user, password)));
-    }
-    h
-}
-
-/// A delivery POST of `body` with `headers` (from [`delivery_headers`]); the client must not
-/// follow redirects (R9, R15).
-pub fn delivery_request(http: &reqwest::Client, url: &str, headers: &[(&'static str, String)], body: String, timeout: Duration) -> reqwest::RequestBuilder {
-    let mut req = http.post(url).body(body).timeout(timeout.max(Duration::from_millis(1)));
-    for (name, value) in headers {
-        req = req.header(*name, value);
-    }
-    req
-}
-
-/// `headers` as the log shows them: `authorization` masked (R14: never shown in clear).
-pub fn masked(headers: &[(&'static str, String)]) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(n, v)| {
-            let shown = if n.eq_ignore_ascii_case("authorization") { format!("{} ••••", v.split(' ').next().unwrap_or("")) } else { v.clone() };
-            (n.to_string(), shown)
-        })
-        .collect()
 }
 
 /// Runs forever: starts attempts as they fall due, applies time (bans end, deletions).

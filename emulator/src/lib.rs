@@ -6,9 +6,11 @@ pub mod check;
 mod clock;
 mod control;
 mod deliveries;
+mod delivery_request;
 mod ratelimit;
 mod seed;
 mod server;
+mod state;
 mod world;
 
 pub use api::MAX_BODY;
@@ -23,7 +25,7 @@ pub use world::{DeliveryRecord, StateError, EVENTS_BYTES, LOG_BODY_BYTES, LOG_KE
 
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
-use deliveries::Shared;
+use state::Shared;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -142,6 +144,11 @@ impl Running {
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The policy deliveries run under (the seed's, or the state file's).
+    pub fn policy(&self) -> pipedrive_webhooks::Policy {
+        self.shared.lock().account.policy
     }
 
     /// Stops serving (open connections too) and delivering, and lets go of the state file (its

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 const USAGE: &str = "pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N]
                                    [--daily-token-budget N] [--allow-origin ORIGIN]...
-       pipedrive-webhooks-emulator check <URL> [--user U --password P] [--version 1.0|2.0|both] [--rate EVENTS_PER_MIN] [--json FILE]";
+       pipedrive-webhooks-emulator check <URL> [--user U (--password-env NAME | --password P)] [--version 1.0|2.0|both]
+                                         [--rate EVENTS_PER_MIN] [--json FILE]";
 
 const AFTER_HELP: &str = "Exit codes: 0 served until Ctrl-C (or, for `check`, no check failed); 1 the emulator could not
 start (or a check failed); 2 bad arguments.
@@ -23,7 +24,7 @@ answer (idle keep-alive connections close after 10 s) and its body within 10 s o
 
 Examples:
   pipedrive-webhooks-emulator --port 0 --time-scale 60 --allow-origin http://127.0.0.1:5173
-  pipedrive-webhooks-emulator check http://127.0.0.1:3000/hook --user pipedrive --password s3cret --json report.json";
+  RECEIVER_PASSWORD=s3cret pipedrive-webhooks-emulator check http://127.0.0.1:3000/hook --user pipedrive --password-env RECEIVER_PASSWORD --json report.json";
 
 /// A local, wire-compatible Pipedrive webhooks server (the API, and real deliveries under
 /// Pipedrive's rules on a clock you can speed up), and a checker of webhook receivers.
@@ -82,15 +83,25 @@ bodies in both payload versions and the shapes real traffic has, Basic auth when
 every answer. Checks: tls, payloads_v2, payloads_v1, retries, basic_auth_missing and basic_auth_wrong (with \
 --user), latency, burst, redirect; each pass, warn or fail with its evidence. Then a projection through the \
 core's simulator: the first-try failures, bans and lost events a day at --rate, and when R13 would delete the \
-webhook.\n\nIt sends only to URL, never follows a redirect, and sends at most about 195 requests (fewer with \
+webhook. Each payload version gets its own verdict and projection (a webhook has one version): a receiver \
+that serves only version 2.0 is named (\"serves v2 only: fine while every webhook pointing here is version 2.0\"), \
+and so are a 401 to right credentials (Pipedrive sends Basic auth and nothing else) and a stale answer to a \
+retry.\n\nIt sends only to URL, never follows a redirect, and sends at most about 195 requests (fewer with \
 one version or without --user), 16 at a time, then the burst at once; each request is given up 11 s after it \
-starts (the 10 s timeout plus 1 s), so even a receiver that never answers ends the check within about 90 s (a healthy local receiver: well under a second).",
-        after_help = "Exit codes: 0 no check failed (warnings allowed); 1 a check failed; 2 bad arguments.\n\n\
+starts (the 10 s timeout plus 1 s, real time: the check does not use an emulator's scaled clock), so even a \
+receiver that never answers ends the check within about 90 s (a healthy local receiver: well under a second). Of \
+each answer it reads at most 64 KB.",
+        after_help = "Exit codes: 0 no check failed (warnings allowed); 1 a check failed (with --version both, in either version: \
+--version 2.0 checks a receiver meant for version 2.0 webhooks only); 2 bad arguments.\n\n\
 --json FILE writes: {\"verdict\": \"pass\"|\"fail\", \"url\", \"requests\", \"elapsed_ms\", \"checks\": [{\"id\", \"status\": \
 \"pass\"|\"warn\"|\"fail\", \"detail\"}], \"latency_ms\": {\"p50\", \"p95\", \"max\", \"timeouts\", \"histogram\": [{\"le_ms\", \
-\"count\"}]}, \"projection\": {\"events_per_minute\", \"simulated_ms\", \"events_per_day\", \"first_try_failures_per_day\", \"bans_per_day\", \"lost_during_ban_per_day\", \"failed_all_attempts_per_day\", \"dropped_after_deletion_per_day\", \"lost_events_per_day\", \"totals\": {...}, \
-\"deletion_after_ms\": N|null, \"scenario\": <the core's simulator Scenario>} | null} (times in ms).\n\n\
-Example:\n  pipedrive-webhooks-emulator check http://127.0.0.1:3000/hook --user pipedrive --password s3cret --rate 10 --json report.json"
+\"count\"}]}, \"versions\": [{\"version\": \"2.0\"|\"1.0\", \"verdict\", \"detail\", \"projection\": {\"events_per_minute\", \"simulated_ms\", \
+\"events_per_day\", \"first_try_failures_per_day\", \"bans_per_day\", \"lost_during_ban_per_day\", \"failed_all_attempts_per_day\", \
+\"dropped_after_deletion_per_day\", \"lost_events_per_day\", \"totals\": {...}, \"deletion_after_ms\": N|null, \"scenario\": <the core's \
+simulator Scenario>} | null}], \"faults\": [\"serves_v2_only\"|\"serves_v1_only\"|\"auth_beyond_basic\"|\"stale_retry\"], \
+\"powered_by\": string|null} (times in ms).\n\n\
+Example:\n  RECEIVER_PASSWORD=s3cret pipedrive-webhooks-emulator check http://127.0.0.1:3000/hook --user pipedrive \
+--password-env RECEIVER_PASSWORD --rate 10 --json report.json"
     )]
     Check(CheckArgs),
 }
@@ -103,9 +114,14 @@ struct CheckArgs {
     /// Basic-auth user sent with every delivery (R14); with it, the auth checks run.
     #[arg(long, value_name = "U")]
     user: Option<String>,
-    /// Basic-auth password (needs --user; empty when omitted).
-    #[arg(long, value_name = "P", requires = "user")]
+    /// Basic-auth password (needs --user; empty when omitted). Visible to every user of this
+    /// machine in `ps` and kept in shell history: prefer --password-env.
+    #[arg(long, value_name = "P", requires = "user", conflicts_with = "password_env")]
     password: Option<String>,
+    /// Read the Basic-auth password from the environment variable NAME (needs --user), so it
+    /// stays out of the command line.
+    #[arg(long, value_name = "NAME", requires = "user")]
+    password_env: Option<String>,
     /// Payload versions to send.
     #[arg(long, value_name = "1.0|2.0|both", default_value = "both", value_parser = versions)]
     version: Versions,
@@ -188,7 +204,10 @@ async fn serve(args: Serve) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("Pipedrive webhooks emulator on {}/v1 (also /api/v1), clock ×{scale}", running.base_url());
+    // Under a scaled clock every policy time shrinks, the delivery timeout too: a receiver that
+    // passes the check (10 s of real time) can still time out on these deliveries.
+    let timeout = pipedrive_webhooks::emulator_api::timeout_text(running.policy().timeout_ms, scale);
+    println!("Pipedrive webhooks emulator on {}/v1 (also /api/v1), clock ×{scale}; delivery timeout (R9): {timeout}", running.base_url());
     println!("browser origins allowed: {origins}");
     println!("tokens (x-api-token for users, Authorization: Bearer for apps):");
     for (token, caller) in tokens {
@@ -206,7 +225,14 @@ async fn check_receiver(args: CheckArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return bad(e),
     };
-    options.auth = args.user.map(|u| (u, args.password.unwrap_or_default()));
+    let password = match (&args.password_env, args.password) {
+        (Some(name), _) => match std::env::var(name) {
+            Ok(p) => p,
+            Err(_) => return bad(format!("--password-env {name}: the environment variable {name} is not set (or not valid UTF-8)")),
+        },
+        (None, p) => p.unwrap_or_default(),
+    };
+    options.auth = args.user.map(|u| (u, password));
     options.versions = args.version;
     options.rate = args.rate;
     options.burst = args.burst;

@@ -1,6 +1,9 @@
-//! The receiver check (issue #13) against receivers on loopback, one per fault: each fault fails
-//! its own check and no other; the good receiver fails none. Then the CLI's exit codes, the
-//! checks control API and redelivery.
+//! The receiver check (issues #13, #22) against receivers on loopback, one per fault: each fault
+//! fails its own check and no other, and the real ones are named in its detail (a receiver that
+//! serves v2 only, one that demands a signature header, a stale answer to a retry); the good
+//! receiver fails none. The projection per payload version. Then the CLI's exit codes and
+//! `--password-env`, an endless answer, the checks control API (one at a time, a few a minute)
+//! and redelivery.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -9,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use pipedrive_webhooks::payload::{decode_delivery, verify_basic_auth};
+use pipedrive_webhooks::receiver_check::{CheckReport as Report, Fault as Named, Status, Verdict};
 use pipedrive_webhooks::{PayloadVersion, Policy};
-use pipedrive_webhooks_emulator::check::{self, Options, Report, Status, Versions};
+use pipedrive_webhooks_emulator::check::{self, Options, Versions};
 use pipedrive_webhooks_emulator::{start, Config, Seed};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,6 +39,13 @@ enum Fault {
     Redirects,
     /// 200 whatever the credentials.
     IgnoresAuth,
+    /// 400 to v1 bodies ("invalid payload structure"), as receivers written for v2 only.
+    V2Only,
+    /// Sleeps 3 s before every answer.
+    Slow,
+    /// 401 unless an `x-pipedrive-signature` header comes (Pipedrive sends none), as some public
+    /// samples.
+    DemandsSignature,
 }
 
 #[derive(Clone)]
@@ -48,6 +59,9 @@ async fn handle(State(rx): State<Rx>, headers: HeaderMap, body: Bytes) -> Respon
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
     if rx.fault != Fault::IgnoresAuth && !verify_basic_auth(auth, USER, PASSWORD) {
         return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if rx.fault == Fault::DemandsSignature && headers.get("x-pipedrive-signature").is_none() {
+        return (StatusCode::UNAUTHORIZED, "missing signature").into_response();
     }
     if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json") {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
@@ -66,8 +80,13 @@ async fn handle(State(rx): State<Rx>, headers: HeaderMap, body: Bytes) -> Respon
                 StatusCode::OK.into_response()
             }
         }
-        Fault::RejectsRetries if event.attempt > 1 => StatusCode::CONFLICT.into_response(),
+        Fault::RejectsRetries if event.attempt > 1 => (StatusCode::CONFLICT, "already seen").into_response(),
+        Fault::V2Only if event.version == PayloadVersion::V1 => (StatusCode::BAD_REQUEST, "invalid payload structure").into_response(),
         Fault::Redirects => (StatusCode::FOUND, [("location", "/hook/")]).into_response(),
+        Fault::Slow => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            StatusCode::OK.into_response()
+        }
         _ => StatusCode::OK.into_response(),
     }
 }
@@ -83,9 +102,14 @@ async fn receiver(fault: Fault) -> (String, Arc<AtomicUsize>) {
 }
 
 async fn check(fault: Fault) -> (Report, usize) {
+    check_versions(fault, Versions::Both).await
+}
+
+async fn check_versions(fault: Fault, versions: Versions) -> (Report, usize) {
     let (url, hits) = receiver(fault).await;
     let mut o = Options::new(&url, Policy::default()).unwrap();
     o.auth = Some((USER.into(), PASSWORD.into()));
+    o.versions = versions;
     let report = check::run(&o, Arc::new(|_| {})).await.unwrap();
     (report, hits.load(Ordering::SeqCst))
 }
@@ -116,9 +140,13 @@ async fn a_good_receiver_passes_every_check_and_is_projected_healthy() {
     o.auth = Some((USER.into(), PASSWORD.into()));
     assert_eq!(r.requests as usize, o.request_count());
     assert_eq!(r.latency_ms.histogram.iter().map(|b| b.count).sum::<u64>(), r.requests);
-    let p = r.projection.as_ref().expect("a projection");
-    assert_eq!((p.first_try_failures_per_day, p.lost_events_per_day, p.deletion_after_ms), (0.0, 0.0, None));
-    assert_eq!(p.events_per_day, 1440.0, "1 event a minute by default");
+    assert_eq!(r.versions.iter().map(|v| (v.version, v.verdict)).collect::<Vec<_>>(), [(PayloadVersion::V2, Verdict::Pass), (PayloadVersion::V1, Verdict::Pass)]);
+    for v in &r.versions {
+        let p = v.projection.as_ref().expect("a projection per version");
+        assert_eq!((p.first_try_failures_per_day, p.lost_events_per_day, p.deletion_after_ms), (0.0, 0.0, None));
+        assert_eq!(p.events_per_day, 1440.0, "1 event a minute by default");
+    }
+    assert!(r.faults.is_empty() && r.kit_link().is_none());
 }
 
 #[tokio::test]
@@ -130,8 +158,13 @@ async fn r09_a_receiver_past_the_10_s_timeout_fails_latency() {
     assert_eq!(status(&r, "payloads_v2"), Status::Warn, "the timeouts are graded under latency");
     assert_eq!(r.latency_ms.timeouts, 3);
     assert!(r.latency_ms.max > Policy::default().timeout_ms);
-    let p = r.projection.as_ref().unwrap();
+    // The timeouts were v2's: v2's projection has them, v1's has none.
+    let v2 = r.version(PayloadVersion::V2).unwrap();
+    let p = v2.projection.as_ref().unwrap();
     assert!(p.first_try_failures_per_day > 0.0 && p.scenario.webhooks[0].endpoint.slow_rate > 0.0);
+    assert_eq!(v2.verdict, Verdict::Fail);
+    let v1 = r.version(PayloadVersion::V1).unwrap();
+    assert_eq!((v1.verdict, v1.projection.as_ref().unwrap().scenario.webhooks[0].endpoint.slow_rate), (Verdict::Pass, 0.0));
 }
 
 #[tokio::test]
@@ -141,16 +174,74 @@ async fn a_receiver_that_500s_on_user_arrays_fails_payloads_v1() {
     let d = &r.check("payloads_v1").unwrap().detail;
     assert!(d.starts_with("3 of 33 deliveries failed") && d.contains("500 on updated.user v1 (current/previous arrays)"), "{d}");
     assert_eq!(status(&r, "payloads_v2"), Status::Pass);
-    let p = r.projection.as_ref().unwrap();
+    let p = r.version(PayloadVersion::V1).unwrap().projection.as_ref().unwrap();
     assert!(p.first_try_failures_per_day > 0.0, "the failures are projected: {p:?}");
+    assert!(!d.contains("serves v2 only"), "3 of 33 is not wholesale: {d}");
+    assert!(r.faults.is_empty());
 }
 
 #[tokio::test]
-async fn r10_a_receiver_that_409s_duplicates_fails_retries() {
+async fn r10_a_receiver_that_409s_duplicates_fails_retries_named_a_stale_answer() {
     let (r, _) = check(Fault::RejectsRetries).await;
     assert_eq!(failed(&r), ["retries"], "{:#?}", r.checks);
     let d = &r.check("retries").unwrap().detail;
     assert!(d.starts_with("6 of 6 retried attempts") && d.contains("409 on change.deal v2 meta.attempt 2") && d.contains("retry 1"), "{d}");
+    assert!(d.contains("stale answer on a retry: 200 to attempt 1, then 409 ×3 to attempts 2–4 of the same event (v2)"), "{d}");
+    assert!(d.contains("(v1)") && d.contains("a retry of an event already processed must still get a 2xx"), "{d}");
+    assert_eq!(r.faults, [Named::StaleRetry]);
+    assert!(r.kit_link().unwrap().advice.iter().any(|a| a.contains("already handled")));
+}
+
+#[tokio::test]
+async fn a_v2_only_receiver_passes_with_version_2_and_is_named_serves_v2_only_with_both() {
+    let (only_v2, hits) = check_versions(Fault::V2Only, Versions::V2).await;
+    assert_eq!((only_v2.verdict, only_v2.exit_code()), (Verdict::Pass, 0), "{:#?}", only_v2.checks);
+    assert_eq!(hits as u64, only_v2.requests);
+    assert_eq!(only_v2.versions.len(), 1);
+
+    let (r, _) = check(Fault::V2Only).await;
+    assert_eq!((r.verdict, r.exit_code()), (Verdict::Fail, 1), "both versions asked: --version both fails if either fails");
+    assert_eq!(failed(&r), ["payloads_v1", "retries"], "{:#?}", r.checks);
+    let d = &r.check("payloads_v1").unwrap().detail;
+    assert!(d.starts_with("33 of 33 deliveries failed: 400 on "), "{d}");
+    assert!(d.ends_with("; serves v2 only: fine while every webhook pointing here is version 2.0"), "{d}");
+    let (v2, v1) = (r.version(PayloadVersion::V2).unwrap(), r.version(PayloadVersion::V1).unwrap());
+    assert_eq!((v2.verdict, v1.verdict), (Verdict::Pass, Verdict::Fail));
+    assert!(v1.detail.starts_with("serves v2 only: fine while every webhook pointing here is version 2.0;") && v1.detail.contains("400 ×37"), "{}", v1.detail);
+    assert_eq!(r.faults, [Named::ServesV2Only]);
+    // The detail of retries is not "stale": v1's first attempt failed as well.
+    assert!(!r.check("retries").unwrap().detail.contains("stale"));
+}
+
+#[tokio::test]
+async fn r12_r13_the_projection_is_per_version_never_mixed() {
+    let (r, _) = check(Fault::V2Only).await;
+    let v2 = r.version(PayloadVersion::V2).unwrap().projection.clone().unwrap();
+    let v1 = r.version(PayloadVersion::V1).unwrap().projection.clone().unwrap();
+    assert_eq!((v2.first_try_failures_per_day, v2.bans_per_day, v2.lost_events_per_day, v2.deletion_after_ms), (0.0, 0.0, 0.0, None), "v2 webhooks lose nothing");
+    assert_eq!(v1.scenario.webhooks[0].endpoint.failure_rate, 1.0, "v1's own deliveries, not a mix");
+    assert!(v1.bans_per_day >= 20.0, "{v1:?}");
+    assert_eq!(v1.deletion_after_ms.map(|ms| ms / 3_600_000), Some(72), "R13 deletes a v1 webhook");
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json.get("projection").is_none(), "no mixed figure: {}", json["versions"]);
+    assert_eq!(json["versions"][1]["version"], "1.0");
+}
+
+#[tokio::test]
+async fn r14_a_receiver_demanding_a_signature_header_gets_its_401_named() {
+    let (r, _) = check(Fault::DemandsSignature).await;
+    assert!(failed(&r).starts_with(&["payloads_v2", "payloads_v1", "retries"]), "{:#?}", r.checks);
+    let d = &r.check("payloads_v2").unwrap().detail;
+    let (n, m) = d.split_once(" deliveries failed: 401 on").and_then(|(head, _)| head.split_once(" of ")).unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(n, m, "every delivery: {d}");
+    assert!(
+        d.contains("401 although its Basic credentials are right: Pipedrive sends Basic auth and nothing else: a receiver demanding a signature header (x-pipedrive-signature…) answers 401 to every real delivery"),
+        "{d}"
+    );
+    assert_eq!(r.faults, [Named::AuthBeyondBasic]);
+    // The auth probes are refused too: not its fault there.
+    assert_eq!(status(&r, "basic_auth_missing"), Status::Pass);
+    assert!(r.versions.iter().all(|v| v.verdict == Verdict::Fail));
 }
 
 #[tokio::test]
@@ -161,8 +252,10 @@ async fn r09_r15_a_redirecting_receiver_fails_redirect() {
     assert_eq!(status(&r, "payloads_v2"), Status::Warn);
     assert_eq!(r.exit_code(), 1);
     // Every attempt failed: the projection bans it again and again and R13 deletes it.
-    let p = r.projection.as_ref().unwrap();
-    assert!(p.bans_per_day > 0.0 && p.deletion_after_ms.is_some(), "{p:?}");
+    for v in &r.versions {
+        let p = v.projection.as_ref().unwrap();
+        assert!(p.bans_per_day > 0.0 && p.deletion_after_ms.is_some(), "{p:?}");
+    }
 }
 
 #[tokio::test]
@@ -322,10 +415,18 @@ async fn cli_exits_0_on_a_good_receiver_1_on_a_failing_one_2_on_bad_arguments() 
         assert!(report["latency_ms"][k].is_u64(), "{k}");
     }
     assert!(report["latency_ms"]["histogram"][0]["le_ms"].is_u64() && report["latency_ms"]["histogram"][0]["count"].is_u64());
-    assert_eq!(report["projection"]["deletion_after_ms"], Value::Null);
-    assert_eq!(report["projection"]["events_per_day"], 14_400.0, "--rate 10");
-    let scenario: pipedrive_webhooks::simulator::Scenario = serde_json::from_value(report["projection"]["scenario"].clone()).expect("the core's Scenario shape");
-    assert_eq!(scenario.webhooks.len(), 1);
+    assert_eq!(report["versions"].as_array().unwrap().len(), 2);
+    for v in report["versions"].as_array().unwrap() {
+        assert_eq!(v["verdict"], "pass");
+        assert_eq!(v["projection"]["deletion_after_ms"], Value::Null);
+        assert_eq!(v["projection"]["events_per_day"], 14_400.0, "--rate 10");
+        let scenario: pipedrive_webhooks::simulator::Scenario = serde_json::from_value(v["projection"]["scenario"].clone()).expect("the core's Scenario shape");
+        assert_eq!(scenario.webhooks.len(), 1);
+    }
+    // The one report type: what the CLI wrote reads back with serde and with the panel's reader.
+    let typed: Report = serde_json::from_value(report.clone()).unwrap();
+    assert_eq!(pipedrive_webhooks::emulator_api::decode_check_report(&report).unwrap(), typed);
+    assert!(stdout.contains("By payload version") && stdout.contains("Projection for version 1.0 webhooks"), "{stdout}");
 
     let (bad, _) = receiver(Fault::RejectsRetries).await;
     let args: Vec<String> = ["check", &bad, "--user", USER, "--password", PASSWORD, "--version", "2.0"].map(String::from).to_vec();
@@ -354,7 +455,122 @@ async fn cli_exits_0_on_a_good_receiver_1_on_a_failing_one_2_on_bad_arguments() 
     let text = String::from_utf8_lossy(&help.stderr);
     assert_eq!(help.status.code(), Some(0));
     assert!(text.contains("Exit codes") && text.contains("--json FILE") && text.contains("EVENTS_PER_MIN") && text.contains("Example"), "{text}");
+    assert!(text.contains("--password-env <NAME>") && text.contains("in `ps`"), "the help says why not --password: {text}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--password-env NAME` reads the password from the environment, so it never sits in argv (where
+/// `ps` shows it); unset, or given with `--password`, it is a usage error (2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_password_env_keeps_the_password_out_of_argv() {
+    let (url, _) = receiver(Fault::None).await;
+    let run_env = |args: Vec<&str>, env: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_pipedrive-webhooks-emulator"));
+        c.args(args).env_remove("PD_CHECK_SECRET");
+        if let Some(v) = env {
+            c.env("PD_CHECK_SECRET", v);
+        }
+        c.output().unwrap()
+    };
+    let u = url.clone();
+    let out = tokio::task::spawn_blocking(move || run_env(vec!["check", &u, "--user", USER, "--password-env", "PD_CHECK_SECRET", "--version", "2.0", "--burst", "5"], Some(PASSWORD))).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "the right password, from the environment: {stdout}");
+    assert!(stdout.contains("basic_auth_wrong") && !stdout.contains(PASSWORD), "{stdout}");
+    let u = url.clone();
+    let wrong = tokio::task::spawn_blocking(move || run_env(vec!["check", &u, "--user", USER, "--password-env", "PD_CHECK_SECRET", "--version", "2.0", "--burst", "5"], Some("nope"))).await.unwrap();
+    assert_eq!(wrong.status.code(), Some(1), "a wrong password from the environment is sent as given");
+    for (args, env) in [
+        (vec!["check", url.as_str(), "--user", USER, "--password-env", "PD_CHECK_SECRET"], None),
+        (vec!["check", url.as_str(), "--user", USER, "--password-env", "PD_CHECK_SECRET", "--password", "x"], Some(PASSWORD)),
+        (vec!["check", url.as_str(), "--password-env", "PD_CHECK_SECRET"], Some(PASSWORD)),
+    ] {
+        let shown = args.join(" ");
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let env = env.map(String::from);
+        let out = tokio::task::spawn_blocking(move || run_env(args.iter().map(String::as_str).collect(), env.as_deref())).await.unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{shown}: {err}");
+        assert!(!err.contains(PASSWORD), "{err}");
+    }
+    let unset = run_env(vec!["check", &url, "--user", USER, "--password-env", "PD_CHECK_SECRET"], None);
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("PD_CHECK_SECRET is not set"), "{}", String::from_utf8_lossy(&unset.stderr));
+}
+
+// ---------------------------------------------------------------------------------------------
+// An endless answer: a 300 MB body (as in the issue's probe) on every request.
+
+/// A receiver on 127.0.0.1 that reads each request, then answers 200 with `content-length`
+/// 300 MB and writes zeros until the client goes away. Returns its URL and the most bytes one
+/// connection managed to write.
+async fn endless_receiver() -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let most = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let m = most.clone();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let m = m.clone();
+            tokio::spawn(async move {
+                // One request per connection: headers, then content-length bytes of body.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let body_start = loop {
+                    let Ok(n) = tcp.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&buf[..body_start]).to_ascii_lowercase();
+                let len: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                while buf.len() - body_start < len {
+                    let Ok(n) = tcp.read(&mut chunk).await else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                const SIZE: usize = 300 * 1024 * 1024;
+                if tcp.write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {SIZE}\r\n\r\n").as_bytes()).await.is_err() {
+                    return;
+                }
+                let zeros = vec![0u8; 64 * 1024];
+                let mut written = 0;
+                while written < SIZE {
+                    match tcp.write(&zeros).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => written += n,
+                    }
+                }
+                m.fetch_max(written, Ordering::SeqCst);
+            });
+        }
+    });
+    (url, most)
+}
+
+#[tokio::test]
+async fn an_endless_answer_is_read_no_further_than_64_kb() {
+    let (url, most) = endless_receiver().await;
+    let mut o = Options::new(&url, Policy::default()).unwrap();
+    o.versions = Versions::V2;
+    o.burst = 5;
+    let started = std::time::Instant::now();
+    let r = check::run(&o, Arc::new(|_| {})).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(status(&r, "payloads_v2"), Status::Pass, "graded on the status: {:#?}", r.checks);
+    assert_eq!(failed(&r), Vec::<&str>::new(), "{:#?}", r.checks);
+    // Reading 300 MB per answer would take each request to its 11 s give-up, the battery minutes.
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let most = most.load(Ordering::SeqCst);
+    assert!(most < 300 * 1024 * 1024 / 10, "a connection got {most} bytes out before the check hung up");
+    assert_eq!(check::ANSWER_READ_LIMIT, 64 * 1024);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,8 +607,12 @@ async fn checks_control_api_runs_a_check_in_the_background() {
     let failed: Vec<&str> = report["checks"].as_array().unwrap().iter().filter(|c| c["status"] == "fail").map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(failed, ["payloads_v1"]);
     assert!(report["latency_ms"]["histogram"].as_array().unwrap().len() > 3);
-    assert_eq!(report["projection"]["events_per_minute"], 2.0);
-    assert!(report["projection"]["scenario"]["durationMs"].is_u64());
+    assert_eq!(report["versions"][0]["version"], "1.0");
+    assert_eq!(report["versions"][0]["projection"]["events_per_minute"], 2.0);
+    assert!(report["versions"][0]["projection"]["scenario"]["durationMs"].is_u64());
+    // The core reads the run the panel reads, report included.
+    let run = pipedrive_webhooks::emulator_api::decode_check_run(last.to_string().as_bytes()).unwrap();
+    assert_eq!((run.id, run.state, run.report.unwrap().verdict), (id, pipedrive_webhooks::emulator_api::RunState::Done, Verdict::Fail));
 
     // Bad requests: 400 (a bad URL, version or rate), 415 (not JSON), 404 (unknown id).
     for body in [json!({"url": "ftp://x"}), json!({"url": url, "version": "3"}), json!({"url": url, "rate": 0}), json!({"password": "x", "url": url}), json!({"nope": 1})] {
@@ -406,6 +626,64 @@ async fn checks_control_api_runs_a_check_in_the_background() {
     // The guard applies: a foreign page may not start a check.
     let foreign = c.post(format!("{base}/_emulator/checks")).header("origin", "http://evil.example").json(&json!({"url": url})).send().await.unwrap();
     assert_eq!(foreign.status(), 403);
+    emu.stop();
+}
+
+/// Polls a check until it is no longer running (up to 30 s); its last status.
+async fn wait_done(c: &reqwest::Client, base: &str, id: u64) -> Value {
+    for _ in 0..600 {
+        let v: Value = c.get(format!("{base}/_emulator/checks/{id}")).send().await.unwrap().json().await.unwrap();
+        if v["state"] != "running" {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("check {id} still running");
+}
+
+/// Not a port scanner: one check at a time (a second start while one runs: 409), and at most
+/// MAX_STARTS_PER_MINUTE starts a minute (then 429 with Retry-After); loopback receivers, the
+/// check's job, are reached.
+#[tokio::test]
+async fn checks_control_api_runs_one_check_at_a_time() {
+    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: 1000, ..Config::default() }).await.unwrap();
+    let (c, base) = (client(), emu.base_url());
+    let (slow, _) = receiver(Fault::Slow).await;
+    let (other, other_hits) = receiver(Fault::IgnoresAuth).await;
+    let first = c.post(format!("{base}/_emulator/checks")).json(&json!({"url": slow, "version": "2.0"})).send().await.unwrap();
+    assert_eq!(first.status(), 202);
+    let id = first.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
+    let second = c.post(format!("{base}/_emulator/checks")).json(&json!({"url": other, "version": "2.0"})).send().await.unwrap();
+    assert_eq!(second.status(), 409);
+    let e = second.json::<Value>().await.unwrap();
+    assert_eq!(e["success"], false);
+    assert_eq!(e["error"].as_str().unwrap(), format!("check {id} is still running: one check runs at a time; wait for it to finish (GET /_emulator/checks/{id})"));
+    assert_eq!(c.get(format!("{base}/_emulator/checks/{id}")).send().await.unwrap().json::<Value>().await.unwrap()["state"], "running");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(other_hits.load(Ordering::SeqCst), 0, "the refused check sent nothing");
+    emu.stop();
+}
+
+#[tokio::test]
+async fn checks_control_api_limits_starts_per_minute_with_retry_after() {
+    let emu = start(Config { port: 0, seed: Seed::default(), state_file: None, time_scale: 1.0, rate_limit: 1000, ..Config::default() }).await.unwrap();
+    let (c, base) = (client(), emu.base_url());
+    let (url, hits) = receiver(Fault::IgnoresAuth).await;
+    for _ in 0..check::MAX_STARTS_PER_MINUTE {
+        let r = c.post(format!("{base}/_emulator/checks")).json(&json!({"url": url, "version": "2.0"})).send().await.unwrap();
+        assert_eq!(r.status(), 202, "a loopback receiver is the check's job");
+        let id = r.json::<Value>().await.unwrap()["id"].as_u64().unwrap();
+        assert_eq!(wait_done(&c, &base, id).await["report"]["verdict"], "pass");
+    }
+    let before = hits.load(Ordering::SeqCst);
+    let r = c.post(format!("{base}/_emulator/checks")).json(&json!({"url": url, "version": "2.0"})).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers().get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let e = r.json::<Value>().await.unwrap();
+    assert_eq!(e["error"].as_str().unwrap(), format!("{} checks were started within the last minute: wait {wait} s", check::MAX_STARTS_PER_MINUTE));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(hits.load(Ordering::SeqCst), before, "nothing sent");
     emu.stop();
 }
 

@@ -161,6 +161,40 @@ async fn s3_a_delivery_carries_exactly_pipedrives_headers_and_body_order() {
     emu.stop();
 }
 
+/// Reference §3, issue #22: a v1 delivery's `previous` is the whole former object. An event
+/// emitted with a v2-style diff reaches a v1 webhook with the unchanged fields in `previous` too,
+/// so a decoder lists only what changed (it listed every field `previous` lacked).
+#[tokio::test]
+async fn s3_a_v1_change_carries_the_whole_previous_object() {
+    let emu = emulator(100.0, 1000).await;
+    let (c, base) = (client(), emu.base_url());
+    let (url, seen) = raw_receiver().await;
+    for version in ["1.0", "2.0"] {
+        let body = json!({"subscription_url": url, "event_action": "*", "event_object": "deal", "name": "shape", "version": version});
+        assert_eq!(c.post(format!("{base}/v1/webhooks")).bearer_auth("app-token-admin").json(&body).send().await.unwrap().status(), 201);
+    }
+    let event = json!({"object": "deal", "action": "change", "id": 7, "data": {"id": 7, "title": "New", "value": 500, "stage_id": 3}, "previous": {"title": "Old"}});
+    assert_eq!(c.post(format!("{base}/_emulator/events")).json(&event).send().await.unwrap().status(), 202);
+    for _ in 0..250 {
+        if seen.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    for raw in &got {
+        let e = pipedrive_webhooks::payload::decode_delivery(&raw.body).unwrap();
+        assert_eq!(e.changed_fields, ["title"], "{:?}: only the title changed", e.version);
+        let sent: Value = serde_json::from_slice(&raw.body).unwrap();
+        match e.version {
+            pipedrive_webhooks::PayloadVersion::V1 => assert_eq!(sent["previous"], json!({"id": 7, "title": "Old", "value": 500, "stage_id": 3}), "v1: the whole object"),
+            pipedrive_webhooks::PayloadVersion::V2 => assert_eq!(sent["previous"], json!({"title": "Old"}), "v2: the diff"),
+        }
+    }
+    emu.stop();
+}
+
 /// The receiver check sends the deliveries' own headers (reference §3), with and without
 /// credentials, and the same body order.
 #[tokio::test]

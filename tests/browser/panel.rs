@@ -267,14 +267,17 @@ async fn filters_narrow_the_list_and_live_in_the_url() {
 }
 
 #[wasm_bindgen_test]
-async fn the_detail_page_masks_the_password_until_revealed() {
+async fn the_detail_page_shows_basic_auth_as_set_never_a_secret() {
     let (root, _app) = mount_at("/webhooks/102");
     settle().await;
-    assert_eq!(text_of(&root, "password"), "••••••");
-    assert!(!text_of(&root, "raw-json").contains("s3cret-102"), "R14: masked in the raw JSON too");
-    click(&root, "reveal");
-    settle().await;
-    assert_eq!(text_of(&root, "password"), "s3cret-102");
+    // Credentials are write-only (Pipedrive returns ciphertext): even the sandbox, which knows
+    // them, shows only "set", with no way to reveal them (R14).
+    assert_eq!(text_of(&root, "basic-auth"), "set");
+    assert!(!has(&root, "reveal") && !has(&root, "password"));
+    let page = root.text_content().unwrap_or_default();
+    assert!(!page.contains("s3cret-102") && !page.contains("v1u:"), "never the password nor the ciphertext");
+    let raw = text_of(&root, "raw-json");
+    assert!(raw.contains("\"http_auth_user\": \"(set)\"") && raw.contains("\"http_auth_password\": \"(set)\""), "{raw}");
     assert!(text_of(&root, "standing").contains("R9"));
     assert!(by_testid(&root, "ban-counter").query_selector("a[href='/rules#r11']").unwrap().is_some(), "the ban counter's rule links");
 }
@@ -402,7 +405,7 @@ async fn links_back_and_forward_move_between_pages_without_a_reload() {
     root.query_selector("tr[data-testid=\"row-102\"] a[href=\"/webhooks/102\"]").unwrap().expect("the row links its page").unchecked_into::<web_sys::HtmlElement>().click();
     settle().await;
     assert_eq!(location(), "/webhooks/102");
-    assert_eq!(text_of(&root, "password"), "••••••");
+    assert_eq!(text_of(&root, "basic-auth"), "set");
     assert!(current_nav_links(&root).is_empty(), "no side-nav link names a detail page");
 }
 

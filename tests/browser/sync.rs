@@ -1,8 +1,11 @@
-//! Sync (#14) through the DOM on the sandbox: the plan as a diff with reasons, applying it after a
-//! confirmation until a second plan is empty, prune only when ticked, a plan past the limit (R2)
-//! refused before anything is sent, specific errors that keep the text, and export/import round
-//! trips (the desired set, the CSV with its formula guard, connections without tokens).
+//! Sync (#14, #21) through the DOM on the sandbox: the plan as a diff with reasons, applying it
+//! after a confirmation until a second plan is empty, prune only when ticked, never "in sync" with
+//! a duplicate left, a plan past the limit (R2) refused once in the core's words before anything
+//! is sent, every error and warning of the desired set at once (the core's reader), and
+//! export/import round trips (the desired set without user ids or credentials, a placeholder
+//! refused on import, the CSV with its formula guard, connections without tokens).
 
+use pipedrive_webhooks::desired::PASSWORD_PLACEHOLDER;
 use pipedrive_webhooks_tests::*;
 use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
@@ -79,6 +82,23 @@ async fn exported_current(root: &Element) -> Vec<Value> {
     serde_json::from_str::<Vec<Value>>(&desired_text(root)).expect("the export is a JSON array")
 }
 
+/// The export with its Basic-auth placeholders filled in, as a user would before syncing.
+fn filled(mut items: Vec<Value>) -> Vec<Value> {
+    for w in &mut items {
+        for field in ["http_auth_user", "http_auth_password"] {
+            if w[field] == PASSWORD_PLACEHOLDER {
+                w[field] = json!(format!("filled-{field}"));
+            }
+        }
+    }
+    items
+}
+
+/// What "export the current set" gives, its credentials filled in.
+async fn exported_filled(root: &Element) -> Vec<Value> {
+    filled(exported_current(root).await)
+}
+
 async fn quota_on_list() -> String {
     let (root, _app) = remount_at("/");
     settle().await;
@@ -89,7 +109,7 @@ async fn quota_on_list() -> String {
 async fn the_plan_shows_reasons_and_applying_converges_to_an_empty_plan() {
     let (root, _app) = mount_at("/sync");
     settle().await;
-    let mut desired = exported_current(&root).await;
+    let mut desired = exported_filled(&root).await;
     assert_eq!(desired.len(), 12, "Ana's own app webhooks, and only those");
     let dropped = desired.remove(0);
     desired.push(json!({ "name": "Stage changes", "subscription_url": "https://example.com/stages", "event_action": "change", "event_object": "deal", "version": "2.0" }));
@@ -105,6 +125,7 @@ async fn the_plan_shows_reasons_and_applying_converges_to_an_empty_plan() {
     assert!(root.query_selector("[data-testid^=plan-reason-] a.rule-link[href='/rules#r5']").unwrap().is_some(), "rule numbers link to the Rules page");
     assert!(by_testid(&root, "plan-action-0").class_name().contains("plan-create"), "deletes, then creates, come first");
     assert!(!has(&root, "sync-in-sync"));
+    assert_eq!(text_of(&root, "sync-list-age"), "Planned on the sandbox's list, which is always current.");
     let _ = dropped;
 
     click(&root, "sync-apply");
@@ -129,7 +150,7 @@ async fn the_plan_shows_reasons_and_applying_converges_to_an_empty_plan() {
 async fn prune_deletes_a_surplus_webhook_only_when_ticked() {
     let (root, _app) = mount_at("/sync");
     settle().await;
-    let mut desired = exported_current(&root).await;
+    let mut desired = exported_filled(&root).await;
     desired.remove(0);
     plan(&root, &serde_json::to_string(&desired).unwrap()).await;
     assert!(has(&root, "sync-in-sync"), "without prune, a leftover stays: nothing to do");
@@ -152,27 +173,80 @@ async fn prune_deletes_a_surplus_webhook_only_when_ticked() {
     assert_eq!(quota_on_list().await, format!("{} / 40", 12 - deletes));
 }
 
-#[wasm_bindgen_test]
-async fn a_desired_set_past_the_limit_is_refused_before_anything_is_sent() {
-    let (root, _app) = mount_at("/sync");
-    settle().await;
-    let desired: Vec<Value> = (0..41)
+fn hooks(n: usize) -> String {
+    let desired: Vec<Value> = (0..n)
         .map(|i| json!({ "name": format!("Hook {i}"), "subscription_url": format!("https://example.com/h{i}"), "event_action": "change", "event_object": "deal", "version": "2.0" }))
         .collect();
-    plan(&root, &serde_json::to_string(&desired).unwrap()).await;
-    // Ana's 12 own webhooks stay without prune (surplus), and still count (R2).
+    serde_json::to_string(&desired).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_desired_set_past_the_limit_is_refused_once_in_the_cores_words_before_anything_is_sent() {
+    let (root, _app) = mount_at("/sync");
+    settle().await;
+    plan(&root, &hooks(41)).await;
+    // 41 cannot fit, pruned or not: said once, and ticking Prune gives the same advice, not a
+    // second, different refusal.
     let refused = text_of(&root, "sync-refused");
-    assert!(refused.contains("needs 53 webhooks") && refused.contains("may have 40"), "{refused}");
+    assert!(refused.starts_with("Refused, nothing sent: the desired set ") && refused.ends_with("pruned or not: desire at most 40."), "the core's advice: {refused}");
     assert!(root.query_selector("[data-testid=sync-refused] a.rule-link[href='/rules#r2']").unwrap().is_some(), "R2 links to the Rules page");
     assert!(!has(&root, "sync-apply"), "a refused plan offers no Apply");
     assert!(!has(&root, "sync-plan-table"));
-    // Pruning does not make room: 41 creates are still past 40.
     click(&root, "sync-prune");
     settle().await;
-    assert!(text_of(&root, "sync-refused").contains("needs 41 webhooks"), "{}", text_of(&root, "sync-refused"));
+    assert_eq!(text_of(&root, "sync-refused"), refused);
     assert!(!has(&root, "sync-apply"));
+
+    // 30 fit once Ana's 12 leftovers are pruned: the advice says prune, and pruning plans.
+    click(&root, "sync-prune");
+    settle().await;
+    plan(&root, &hooks(30)).await;
+    let refused = text_of(&root, "sync-refused");
+    assert!(refused.contains("needs 42 webhooks") && refused.ends_with(": prune (12 of the app's own webhooks here are not desired)."), "{refused}");
+    click(&root, "sync-prune");
+    settle().await;
+    assert!(!has(&root, "sync-refused"));
+    let a = actions(&root);
+    assert_eq!((a.iter().filter(|x| *x == "delete").count(), a.iter().filter(|x| *x == "create").count()), (12, 30), "{a:?}");
     drop(_app);
     assert_eq!(quota_on_list().await, "12 / 40", "nothing was sent");
+}
+
+#[wasm_bindgen_test]
+async fn a_duplicate_left_in_place_is_never_in_sync_and_is_named() {
+    // A twin of Ana's #101 (create.deal to her endpoint), made on the form ("create anyway").
+    let (root, _app) = mount_at("/webhooks/new");
+    settle().await;
+    type_into(&root, "input-name", "Twin");
+    type_into(&root, "input-subscription_url", "https://hooks.yourapp.example/pipedrive/ana");
+    choose(&root, "input-event_action", "create");
+    by_testid(&root, "new-form").unchecked_into::<web_sys::HtmlFormElement>().request_submit().unwrap();
+    settle().await;
+    click(&root, "confirm-ok");
+    settle().await;
+    drop(_app);
+
+    let (root, _app) = remount_at("/sync");
+    settle().await;
+    let desired: Vec<Value> = exported_filled(&root).await.into_iter().filter(|w| w["name"] != "Twin").collect();
+    plan(&root, &serde_json::to_string(&desired).unwrap()).await;
+    assert!(!has(&root, "sync-in-sync"), "a duplicate delivers every event twice: not in sync");
+    let what = text_of(&root, "sync-duplicates");
+    assert!(what.starts_with("Not in sync: #") && what.contains("(\"Twin\") duplicates a desired webhook"), "{what}");
+    assert!(what.contains("Tick Prune to delete it, or delete it on the Webhooks list."), "{what}");
+    assert!(reason_of(&root, "surplus").contains("a duplicate of #101"), "{}", reason_of(&root, "surplus"));
+    assert!(!has(&root, "sync-apply"), "nothing to send without prune");
+
+    click(&root, "sync-prune");
+    settle().await;
+    assert!(!has(&root, "sync-duplicates"));
+    assert!(reason_of(&root, "delete").contains("a duplicate of #101"));
+    click(&root, "sync-apply");
+    settle().await;
+    click(&root, "confirm-ok");
+    wait_until("the plan is in sync", || has(&root, "sync-in-sync")).await;
+    drop(_app);
+    assert_eq!(quota_on_list().await, "12 / 40", "the twin is gone");
 }
 
 #[wasm_bindgen_test]
@@ -188,14 +262,14 @@ async fn bad_json_and_a_missing_version_give_specific_errors_and_keep_the_text()
     let no_version = r#"[{"name": "A", "subscription_url": "https://example.com/a", "event_action": "change", "event_object": "deal", "version": "2.0"},
  {"name": "B", "subscription_url": "https://example.com/b", "event_action": "change", "event_object": "deal"}]"#;
     plan(&root, no_version).await;
-    assert_eq!(text_of(&root, "sync-error"), "desired #1 (\"B\"), field version: is missing; give \"1.0\" or \"2.0\".");
+    assert_eq!(text_of(&root, "sync-error"), "[1] (\"B\"), field version: is missing; give \"1.0\" or \"2.0\" (Pipedrive's default changed once and broke receivers)");
     assert_eq!(desired_text(&root), no_version);
     assert!(!has(&root, "sync-plan-table"), "no plan from an invalid set");
 
     let bad_field = r#"[{"name": "A", "subscription_url": "ftp://example.com/a", "event_action": "change", "event_object": "deal", "version": "2.0"}]"#;
     plan(&root, bad_field).await;
     let error = text_of(&root, "sync-error");
-    assert!(error.starts_with("desired #0 (\"A\"), field subscription_url: "), "{error}");
+    assert!(error.starts_with("[0] (\"A\"), field subscription_url: "), "{error}");
     assert_eq!(desired_text(&root), bad_field);
 
     let both = r#"[{"name": "C", "subscription_url": "ftp://example.com/c", "event_action": "change", "event_object": "deal"}]"#;
@@ -207,15 +281,35 @@ async fn bad_json_and_a_missing_version_give_specific_errors_and_keep_the_text()
     let bad_type = r#"[{"name": "A", "subscription_url": "https://example.com/a", "event_action": "change", "event_object": "deal", "version": "2.0", "user_id": "one"}]"#;
     plan(&root, bad_type).await;
     let error = text_of(&root, "sync-error");
-    assert!(error.starts_with("desired #0 (\"A\"): user_id: expected a whole number"), "{error}");
+    assert!(error.starts_with("[0] (\"A\"): user_id: expected a whole number"), "{error}");
 
     // A huge name is named by its start only, never echoed whole.
     let long = "N".repeat(300);
     let too_long = format!(r#"[{{"name": "{long}", "subscription_url": "https://example.com/a", "event_action": "change", "event_object": "deal", "version": "2.0"}}]"#);
     plan(&root, &too_long).await;
     let error = text_of(&root, "sync-error");
-    assert!(error.starts_with(&format!("desired #0 (\"{}…\"), field name: name is 300 characters", "N".repeat(40))), "{error}");
+    assert!(error.starts_with(&format!("[0] (\"{}…\"), field name: name is 300 characters", "N".repeat(40))), "{error}");
     assert!(!error.contains(&"N".repeat(41)), "{error}");
+
+    // A misspelt field is refused with the field it meant (never dropped, which would create the
+    // webhook without auth), and every entry's errors come at once, each entry named.
+    let typo = r#"[{"name": "A", "subscription_url": "https://example.com/a", "event_action": "change", "event_object": "deal", "version": "2.0", "http_auth_user": "u", "http_auth_pasword": "p"},
+ {"name": "B", "subscription_url": "https://example.com/b", "event_action": "change", "event_object": "deal", "version": "3.0"}]"#;
+    plan(&root, typo).await;
+    let items = root.query_selector_all("[data-testid=sync-error-item]").unwrap();
+    let texts: Vec<String> = (0..items.length()).map(|i| items.item(i).unwrap().text_content().unwrap_or_default()).collect();
+    assert!(texts.contains(&"[0] (\"A\"), field http_auth_pasword: unknown field; did you mean http_auth_password?".to_string()), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("[1] (\"B\"), field version: ")), "{texts:?}");
+    assert!(!has(&root, "sync-plan-table"));
+
+    // Warnings (a loopback URL, an unknown object) are shown, and the plan is made anyway.
+    let warned = r#"[{"name": "Local", "subscription_url": "http://127.0.0.1:3000/hook", "event_action": "create", "event_object": "dael", "version": "2.0"}]"#;
+    plan(&root, warned).await;
+    assert!(!has(&root, "sync-error"), "warnings do not block");
+    let warnings = text_of(&root, "sync-warnings");
+    assert!(warnings.contains("[0] (\"Local\"), field event_object:") && warnings.contains("[0] (\"Local\"), field subscription_url:"), "{warnings}");
+    assert!(has(&root, "sync-plan-table"), "the plan is made despite warnings");
+    assert_eq!(reason_of(&root, "create"), "missing");
     drop(_app);
     assert_eq!(quota_on_list().await, "12 / 40", "nothing was sent");
 }
@@ -225,7 +319,7 @@ async fn the_lists_json_export_uploaded_to_sync_plans_nothing_and_csv_guards_for
     // A webhook whose name a spreadsheet would run, created through Sync.
     let (root, _app) = mount_at("/sync");
     settle().await;
-    let mut desired = exported_current(&root).await;
+    let mut desired = exported_filled(&root).await;
     desired.push(json!({ "name": "=HYPERLINK(\"x\"), 1", "subscription_url": "https://hooks.yourapp.example/pipedrive/ana/formula", "event_action": "create", "event_object": "person", "version": "2.0" }));
     plan(&root, &serde_json::to_string(&desired).unwrap()).await;
     click(&root, "sync-apply");
@@ -241,14 +335,23 @@ async fn the_lists_json_export_uploaded_to_sync_plans_nothing_and_csv_guards_for
     click(&list, "export-json");
     let (name, json_text) = downloaded();
     assert_eq!(name, "webhooks.json");
-    assert!(!json_text.contains("s3cret"), "passwords are left out by default");
+    assert!(!json_text.contains("s3cret") && !json_text.contains("v1u:"), "never a password nor a ciphertext: {json_text}");
     let items: Vec<Value> = serde_json::from_str(&json_text).unwrap();
     assert_eq!(items.len(), 13);
     assert!(items.iter().all(|w| w["version"].is_string() && w.get("id").is_none()));
-    click(&list, "export-passwords");
+    assert!(items.iter().all(|w| w.get("user_id").is_none()), "no user ids unless asked: a set reused for another user must not carry Ana's");
+    // Ana's #102, #105, #108 and #111 use Basic auth: both credentials are the placeholder, flagged.
+    let with_auth: Vec<&Value> = items.iter().filter(|w| w.get("http_auth_user").is_some()).collect();
+    assert_eq!(with_auth.len(), 4, "{json_text}");
+    assert!(with_auth.iter().all(|w| w["http_auth_user"] == PASSWORD_PLACEHOLDER && w["http_auth_password"] == PASSWORD_PLACEHOLDER), "{json_text}");
+    settle().await;
+    assert!(!has(&list, "export-passwords"), "nothing real to include: the old checkbox is gone");
+    assert!(text_of(&list, "export-note").starts_with("4 webhooks use Basic auth: fill in their credentials before syncing"), "{}", text_of(&list, "export-note"));
+    click(&list, "export-user-ids");
     settle().await;
     click(&list, "export-json");
-    assert!(downloaded().1.contains("\"http_auth_password\": \"s3cret-"), "included when ticked");
+    let with_ids: Vec<Value> = serde_json::from_str(&downloaded().1).unwrap();
+    assert!(with_ids.iter().all(|w| w["user_id"] == 1), "user ids when ticked");
 
     click(&list, "export-csv");
     let (name, csv) = downloaded();
@@ -260,14 +363,43 @@ async fn the_lists_json_export_uploaded_to_sync_plans_nothing_and_csv_guards_for
     assert!(formula.contains(",\"'=HYPERLINK(\"\"x\"\"), 1\",create,person,2.0,"), "quoted, quotes doubled, prefixed with ': {formula}");
     drop(_app);
 
-    // Uploaded to Sync, the list's export plans nothing.
+    // Uploaded to Sync as it is, the list's export is refused until its credentials are filled in:
+    // both fields of each of the 4 entries, named.
     let (root, _app) = remount_at("/sync");
     settle().await;
     choose_file(&root, "sync-file", &json_text);
-    wait_until("the plan", || has(&root, "sync-plan-table")).await;
+    wait_until("the errors", || has(&root, "sync-error")).await;
     assert_eq!(desired_text(&root), json_text, "the file fills the textarea");
+    let items = root.query_selector_all("[data-testid=sync-error-item]").unwrap();
+    assert_eq!(items.length(), 8, "{}", text_of(&root, "sync-error"));
+    let first = items.item(0).unwrap().text_content().unwrap_or_default();
+    assert!(first.contains("field http_auth_user: still the export's placeholder: fill in the credential"), "{first}");
+    assert!(!has(&root, "sync-plan-table"), "nothing is planned with a placeholder");
+    // Filled in, it plans nothing: credentials are never compared (Pipedrive returns ciphertext).
+    plan(&root, &json_text.replace(PASSWORD_PLACEHOLDER, "filled-in")).await;
     assert!(has(&root, "sync-in-sync"), "{:?}", actions(&root));
     assert_eq!(actions(&root).iter().filter(|a| *a == "keep").count(), 13);
+}
+
+#[wasm_bindgen_test]
+async fn the_sync_pages_export_has_no_user_ids_unless_asked_and_flags_basic_auth() {
+    let (root, _app) = mount_at("/sync");
+    settle().await;
+    let items = exported_current(&root).await;
+    assert!(items.iter().all(|w| w.get("user_id").is_none()), "{items:?}");
+    assert!(!desired_text(&root).contains("s3cret") && !desired_text(&root).contains("v1u:"));
+    assert_eq!(items.iter().filter(|w| w["http_auth_password"] == PASSWORD_PLACEHOLDER).count(), 4);
+    assert!(text_of(&root, "sync-export-note").contains("without user ids"), "{}", text_of(&root, "sync-export-note"));
+    assert!(text_of(&root, "sync-export-auth").starts_with("4 webhooks use Basic auth: fill in their credentials before syncing"), "{}", text_of(&root, "sync-export-auth"));
+    click(&root, "sync-export-user-ids");
+    settle().await;
+    let items = exported_current(&root).await;
+    assert!(items.iter().all(|w| w["user_id"] == 1), "{items:?}");
+    // Planned as exported: the placeholders are refused, each named.
+    click(&root, "sync-plan");
+    settle().await;
+    assert!(text_of(&root, "sync-error").contains("still the export's placeholder"));
+    assert!(!has(&root, "sync-plan-table"));
 }
 
 #[wasm_bindgen_test]

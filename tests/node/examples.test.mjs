@@ -52,7 +52,7 @@ test("node-receiver checks Basic auth, decodes v1 and v2, and de-duplicates by e
   }
 });
 
-test("sync-on-install plans and applies a webhook set, and a second run changes nothing", async () => {
+test("sync-on-install shows the plan first, deletes nothing unless --prune, and a second run changes nothing", async () => {
   const api = await startFakePipedrive(pw, (acct) => {
     acct.addUser({ id: 1, name: "Ana", isAdmin: false });
     acct.addApp({ id: 9, name: "Mine", scopes: ["webhooks:full"] });
@@ -64,17 +64,27 @@ test("sync-on-install plans and applies a webhook set, and a second run changes 
   api.acct.create(me, { subscription_url: receiver, event_action: "change", event_object: "deal", name: "old", version: "2.0" }, 0);
   api.acct.create(me, { subscription_url: receiver, event_action: "change", event_object: "deal", name: "dup", version: "2.0" }, 0);
   api.acct.create(me, { subscription_url: "https://old.example.com", event_action: "*", event_object: "*", name: "gone", version: "1.0" }, 0);
-  const run = () =>
-    promisify(execFile)(process.execPath, [path.join(pkgDir, "examples/sync-on-install.mjs"), api.url, receiver], {
+  const run = (...flags) =>
+    promisify(execFile)(process.execPath, [path.join(pkgDir, "examples/sync-on-install.mjs"), api.url, receiver, ...flags], {
       env: { ...process.env, PIPEDRIVE_ACCESS_TOKEN: "APP-9-1" },
     });
   try {
-    const first = JSON.parse((await run()).stdout);
-    assert.deepEqual(first, { kept: 1, deleted: 2, created: 2 });
+    // Without --prune the leftover of another service and the duplicate stay; the duplicate is named.
+    const first = await run();
+    assert.deepEqual(JSON.parse(first.stdout), { kept: 1, deleted: 0, created: 2, duplicates: [2] });
+    assert.match(first.stderr, /surplus +#2 .*a duplicate of #1: every event is delivered twice; not in sync while it stays/);
+    assert.match(first.stderr, /surplus +#3 .*not in the desired set; kept \(prune to delete it\)/);
+    assert.equal(api.acct.list(me).length, 5, "nothing deleted without --prune");
+    const writes = () => api.requests.filter((r) => r.method !== "GET").length;
+    const dry = await run("--prune", "--dry-run");
+    assert.deepEqual(JSON.parse(dry.stdout), { kept: 3, deleted: 0, created: 0, duplicates: [], dryRun: true });
+    assert.equal(writes(), 2, "a dry run sends no write");
+    const pruned = JSON.parse((await run("--prune")).stdout);
+    assert.deepEqual(pruned, { kept: 3, deleted: 2, created: 0, duplicates: [] });
     const events = api.acct.list(me).map((w) => `${w.event_action}.${w.event_object}`).sort();
     assert.deepEqual(events, ["change.deal", "create.deal", "delete.deal"]);
     const second = JSON.parse((await run()).stdout);
-    assert.deepEqual(second, { kept: 3, deleted: 0, created: 0 });
+    assert.deepEqual(second, { kept: 3, deleted: 0, created: 0, duplicates: [] });
     assert.ok(api.requests.every((r) => !r.search.includes("APP-9-1") && r.headers.authorization === "Bearer APP-9-1"), "the token travels in a header only");
   } finally {
     await api.close();

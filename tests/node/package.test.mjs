@@ -194,15 +194,19 @@ test("verifyBasicAuth and basicAuthHeader (R14)", () => {
   assert.equal(pw.verifyBasicAuth("Basic %%%", "pipedrive", "s3cret"), false);
 });
 
-test("planSync keeps, deletes duplicates and creates; refuses past the limit (R2)", () => {
+test("planSync keeps, deletes duplicates only when pruning (else names them: not in sync) and creates; refuses past the limit (R2)", () => {
   const current = [
     { id: 1, type: "application", subscription_url: "https://e.com/a", event_action: "change", event_object: "deal", version: "2.0", user_id: 1 },
     { id: 2, type: "application", subscription_url: "https://e.com/a", event_action: "change", event_object: "deal", version: "2.0", user_id: 1 },
     { id: 3, type: "general", subscription_url: "https://e.com/a", event_action: "change", event_object: "deal", version: "2.0" },
   ];
-  const plan = pw.planSync(current, [hook(1, { subscription_url: "https://e.com/a" }), hook(2)]);
+  const desired = [hook(1, { subscription_url: "https://e.com/a" }), hook(2)];
+  const plan = pw.planSync(current, desired, undefined, { prune: true });
   assert.deepEqual([plan.keep, plan.delete, plan.untouched], [[1], [2], [3]]);
   assert.equal(plan.create.length, 1);
+  // The default never prunes: the duplicate stays, named, and the plan is not in sync.
+  const kept = pw.planSync(current, desired);
+  assert.deepEqual([kept.delete, kept.surplus, kept.duplicates], [[], [2], [2]]);
   const many = Array.from({ length: 41 }, (_, i) => hook(i));
   throwsCode(() => pw.planSync([], many), "LIMIT_REACHED");
   const bad = throwsCode(() => pw.planSync([], [hook(1), { ...hook(2), subscription_url: "nope" }]), "INVALID_FIELD", "subscription_url");

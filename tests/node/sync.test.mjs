@@ -247,7 +247,8 @@ test("the CLI: plan exits 0 in sync, 2 with changes, 1 on error; sync applies; t
     fs.writeFileSync(path.join(dir, "many.json"), JSON.stringify(Array.from({ length: 41 }, (_, i) => hook(100 + i))));
     const many = await run(["plan", path.join(dir, "many.json"), "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune"], env);
     assert.equal(many.code, 1);
-    assert.match(many.stderr, /needs 41 webhooks but an app may have 40 per user \(R2\); desire fewer subscriptions$/m);
+    // Said once: pruning cannot make 41 fit, so no prune advice.
+    assert.match(many.stderr, /the desired set has more than 40 distinct subscriptions, but an app may have 40 webhooks per user \(R2\), pruned or not: desire at most 40$/m);
     assert.doesNotMatch(many.stderr, /--prune/);
     const yes = await run(["sync", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN", "--prune", "--yes"], env);
     assert.equal(yes.code, 0, yes.stderr);
@@ -264,7 +265,7 @@ test("the CLI: plan exits 0 in sync, 2 with changes, 1 on error; sync applies; t
     fs.writeFileSync(file, JSON.stringify([{ ...hook(1), version: undefined }]));
     const noVersion = await run(["plan", file, "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
     assert.equal(noVersion.code, 1);
-    assert.match(noVersion.stderr, /item 0 needs "version"/);
+    assert.match(noVersion.stderr, /\[0\] \("hook 1"\) version: is missing; give "1.0" or "2.0"/);
     // Each error one line in the CLI's words.
     const bogus = await run(["plan", file, "--base-url", api.url, "--bogus"], env);
     assert.equal(bogus.code, 1);
@@ -299,4 +300,122 @@ test("the package ships its desired-set JSON Schema and its CLI", () => {
   const schema = JSON.parse(fs.readFileSync(path.join(pkgDir, "desired-webhooks.schema.json"), "utf8"));
   assert.deepEqual(schema.items.required, ["subscription_url", "event_action", "event_object", "name", "version"]);
   assert.deepEqual(schema.items.properties.version.enum, ["1.0", "2.0"]);
+});
+
+// Issue #21: sync you can trust, against Pipedrive's real behaviour (the emulator answers
+// credentials as ciphertext, as Pipedrive does) and a hostile network.
+
+test("a Basic-auth desired set synced twice: the second run sends no write, plan exits 0; a duplicate made by hand makes plan exit 2 and names it", async () => {
+  await reset();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-auth-"));
+  const file = path.join(dir, "desired.json");
+  const desired = [hook(1, { http_auth_user: "pipedrive", http_auth_password: "s3cret" }), hook(2)];
+  fs.writeFileSync(file, JSON.stringify(desired));
+  const cfg = { baseUrl: emulator.url, accessToken: "app-token-admin" };
+  const c1 = counting();
+  const first = await pw.syncWebhooks(cfg, desired, { fetch: c1.fetch });
+  assert.equal(first.created.length, 2);
+  const listed = await (await fetch(`${emulator.url}/v1/webhooks`, { headers: { authorization: "Bearer app-token-admin" } })).json();
+  const withAuth = listed.data.find((w) => w.subscription_url.endsWith("/1"));
+  assert.match(withAuth.http_auth_user, /^v1u:[0-9a-f]{246}:[0-9a-f]{112}$/, "the emulator answers ciphertext, as Pipedrive");
+  assert.notEqual(withAuth.http_auth_password, "s3cret");
+  const c2 = counting();
+  const second = await pw.syncWebhooks(cfg, desired, { fetch: c2.fetch });
+  assert.equal(c2.writes(), 0, `no write on the second run: ${c2.sent}`);
+  assert.equal(second.kept.length, 2);
+  const env = { PW_TOKEN: "app-token-admin" };
+  const plan = await run(["plan", file, "--base-url", emulator.url, "--access-token-env", "PW_TOKEN"], env);
+  assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+  assert.match(plan.stdout, /in sync: nothing to do/);
+  // A duplicate made by hand (same subscription, a trailing slash): not in sync, named.
+  const made = await fetch(`${emulator.url}/v1/webhooks`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer app-token-admin" }, body: JSON.stringify({ ...hook(2), subscription_url: "https://hooks.example.com/2/" }) });
+  const dup = (await made.json()).data.id;
+  const again = await run(["plan", file, "--base-url", emulator.url, "--access-token-env", "PW_TOKEN"], env);
+  assert.equal(again.code, 2, again.stdout + again.stderr);
+  assert.match(again.stdout, new RegExp(`surplus +${dup} .*a duplicate of #\\d+`));
+  assert.match(again.stdout, new RegExp(`1 duplicate\\(s\\) of desired webhooks \\(#${dup}\\): every event arrives twice; sync with --prune, or delete them`));
+  assert.doesNotMatch(again.stdout, /in sync: nothing to do/);
+  // list --json holds no credential, only whether it is set.
+  const list = await run(["list", "--base-url", emulator.url, "--access-token-env", "PW_TOKEN", "--json"], env);
+  assert.equal(list.code, 0, list.stderr);
+  assert.doesNotMatch(list.stdout, /s3cret|v1u:|http_auth_password|http_auth_user/);
+  assert.deepEqual(JSON.parse(list.stdout).map((w) => w.basic_auth).sort(), [false, false, true]);
+  const table = await run(["list", "--base-url", emulator.url, "--access-token-env", "PW_TOKEN"], env);
+  assert.match(table.stdout, /Basic auth: set/);
+});
+
+test("the CLI reports every desired-set error at once, by entry and name, with a 'did you mean'; warnings too", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-bad-"));
+  const file = path.join(dir, "desired.json");
+  const { version, ...noVersion } = hook(2);
+  fs.writeFileSync(file, JSON.stringify([hook(1, { http_auth_pasword: "x", name: "Typo" }), noVersion, hook(3, { subscription_url: "http://127.0.0.1:3000/h", event_object: "dael" })]));
+  const r = await run(["plan", file, "--base-url", "http://127.0.0.1:9", "--access-token-env", "PW_TOKEN"], { PW_TOKEN: "t" });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /2 error\(s\) in the desired set, nothing sent:/);
+  assert.match(r.stderr, /\[0\] \("Typo"\) http_auth_pasword: unknown field; did you mean http_auth_password\?/);
+  assert.match(r.stderr, /\[1\] \("hook 2"\) version: is missing/);
+  assert.match(r.stderr, /warning: .*\[2\] \("hook 3"\) event_object: /);
+  assert.match(r.stderr, /warning: .*\[2\] \("hook 3"\) subscription_url: /);
+  assert.doesNotMatch(r.stderr, /item 0/);
+  // planSync and syncWebhooks read the same way: version required; prune off by default.
+  assert.throws(() => pw.planSync([], [noVersion]), (e) => e.code === "INVALID_FIELD" && e.issues.some((i) => i.field === "version"));
+  const leftover = { id: 5, type: "application", subscription_url: "https://old.example.com", event_action: "*", event_object: "*", version: "2.0" };
+  assert.deepEqual(pw.planSync([leftover], [hook(1)]).delete, [], "planSync never prunes unless asked");
+  assert.deepEqual(pw.planSync([leftover], [hook(1)], undefined, { prune: true }).delete, [5]);
+});
+
+test("the CLI as a hostile network sees it: no redirect followed, answers bounded, server text escaped, a token never printed", async () => {
+  const http = await import("node:http");
+  const seenAt = [];
+  const elsewhere = http.createServer((req, res) => {
+    seenAt.push(req.headers);
+    res.end("{}");
+  });
+  await new Promise((r) => elsewhere.listen(0, "127.0.0.1", r));
+  let mode = "redirect";
+  const hostile = http.createServer((req, res) => {
+    if (mode === "redirect") {
+      res.writeHead(307, { location: `http://127.0.0.1:${elsewhere.address().port}/v1/webhooks` });
+      return res.end();
+    }
+    if (mode === "huge") {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1 << 20, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < 20 && res.write(chunk)) sent++;
+        if (sent < 20) res.once("drain", more);
+        else res.end();
+      };
+      return more();
+    }
+    res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ success: false, error: "boom \u001b[31mred\u001b[0m \u0007" }));
+  });
+  await new Promise((r) => hostile.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${hostile.address().port}`;
+  const env = { PW_TOKEN: "SECRET-TOKEN-123" };
+  try {
+    const redirected = await run(["list", "--base-url", base, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(redirected.code, 1);
+    assert.match(redirected.stderr, /answered 307, a redirect to http:\/\/127\.0\.0\.1:\d+\/v1\/webhooks: not followed/);
+    assert.equal(seenAt.length, 0, "the token went nowhere else");
+    mode = "huge";
+    const huge = await run(["list", "--base-url", base, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(huge.code, 1);
+    assert.match(huge.stderr, /is over 8 MB: cut/);
+    mode = "escape";
+    const escaped = await run(["list", "--base-url", base, "--access-token-env", "PW_TOKEN"], env);
+    assert.equal(escaped.code, 1);
+    assert.doesNotMatch(escaped.stderr, /[\u0007\u001b]/, "no raw control character reaches the terminal");
+    assert.match(escaped.stderr, /boom \\u001b\[31mred/);
+    const badToken = await run(["list", "--base-url", base, "--access-token-env", "PW_TOKEN"], { PW_TOKEN: "SECRET\nTOKEN-456" });
+    assert.equal(badToken.code, 1);
+    assert.match(badToken.stderr, /the token in PW_TOKEN has a line break/);
+    for (const r of [redirected, huge, escaped, badToken]) assert.doesNotMatch(r.stdout + r.stderr, /SECRET|TOKEN-123|TOKEN-456/);
+  } finally {
+    hostile.closeAllConnections?.();
+    await new Promise((r) => hostile.close(r));
+    await new Promise((r) => elsewhere.close(r));
+  }
 });

@@ -15,7 +15,7 @@ const root = path.resolve(here, "../..");
 const pkgDir = path.join(root, "target/npm/pipedrive-webhooks");
 const tsc = path.join(root, "node_modules/typescript/bin/tsc");
 
-/** What the README's snippets use without defining it: a receiver's request, the user's data. */
+/** What the README's snippets use without defining it: a receiver's request, the user's data, a Redis client and a pg pool. */
 const PRELUDE = `
 declare const process: { env: Record<string, string | undefined> };
 declare const req: { headers: { authorization?: string } };
@@ -25,7 +25,9 @@ declare const seen: Set<string>;
 declare function ok(): void;
 declare const subscription_url: string;
 declare const accessToken: string;
-declare const desired: import("pipedrive-webhooks").NewWebhook[];
+declare const desired: import("pipedrive-webhooks").DesiredWebhook[];
+declare const redis: { exists(key: string): Promise<number>; set(key: string, value: string, options: { PX: number }): Promise<unknown> };
+declare const pool: { query(text: string, values: unknown[]): Promise<{ rowCount: number | null }> };
 `;
 
 /** The README's fenced js/ts blocks, each as its own module: imports on top, the rest in a function. */
@@ -92,6 +94,6 @@ test("the declarations name parameters in camelCase and make optional ones optio
   assert.ok(params.length > 30, `${params.length} parameters found`);
   assert.deepEqual(params.filter((p) => p.includes("_")), [], "snake_case parameter names");
   assert.match(dts, /validateWebhook\(input: NewWebhook, policy\?: Partial<Policy>\)/);
-  assert.match(dts, /planSync\(current: PipedriveWebhook\[\], desired: NewWebhook\[\], policy\?: Partial<Policy>, options\?: \{ prune\?: boolean \}\)/);
+  assert.match(dts, /planSync\(current: PipedriveWebhook\[\], desired: DesiredWebhook\[\], policy\?: Partial<Policy>, options\?: \{ prune\?: boolean \}\)/);
   assert.match(dts, /decodeResponse\(kind: "list", response: HttpResponseInput, now\?: number \| null\): DecodedWebhook\[\]/);
 });

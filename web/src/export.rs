@@ -7,6 +7,7 @@ use crate::state::SavedConnection;
 use pipedrive_webhooks::json_read::Fields;
 use pipedrive_webhooks::time::format_iso;
 use pipedrive_webhooks::wire::{normalize_base_url, RemoteWebhook};
+use pipedrive_webhooks::desired::PASSWORD_PLACEHOLDER;
 use pipedrive_webhooks::WebhookType;
 use serde_json::Value;
 
@@ -37,15 +38,37 @@ struct Desired<'a> {
     action: &'a str,
     object: &'a str,
     version: &'a str,
+    /// Written only when asked for (a set reused for another user must not carry this one's).
     user_id: Option<u64>,
-    auth_user: Option<&'a str>,
-    auth_password: Option<&'a str>,
+    /// Whether it has Basic-auth credentials: they are written as the placeholder (Pipedrive
+    /// never returns them, and the sandbox's own are not exported either).
+    basic_auth: bool,
+}
+
+/// A desired-set export: its text, and how many of its webhooks use Basic auth (each with
+/// [`PASSWORD_PLACEHOLDER`] to fill in before the set can be synced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredExport {
+    pub text: String,
+    pub basic_auth: usize,
+}
+
+impl DesiredExport {
+    /// What to tell the person who exported it: the credentials to fill in, when any.
+    pub fn note(&self) -> Option<String> {
+        match self.basic_auth {
+            0 => None,
+            1 => Some("1 webhook uses Basic auth: fill in its credentials before syncing (Pipedrive never returns them; the export has a placeholder there).".into()),
+            n => Some(format!("{n} webhooks use Basic auth: fill in their credentials before syncing (Pipedrive never returns them; the export has a placeholder there).")),
+        }
+    }
 }
 
 /// A JSON array with one webhook per line, fields in a fixed, readable order. Written by hand
 /// rather than pretty-printed: serde_json's pretty formatter would add its own code to the wasm.
-fn desired_array<'a>(items: impl Iterator<Item = Desired<'a>>) -> String {
+fn desired_array<'a>(items: impl Iterator<Item = Desired<'a>>) -> DesiredExport {
     let mut lines = Vec::new();
+    let mut basic_auth = 0;
     for d in items {
         let mut o = format!(
             "{{\"name\": {}, \"subscription_url\": {}, \"event_action\": {}, \"event_object\": {}, \"version\": {}",
@@ -58,39 +81,36 @@ fn desired_array<'a>(items: impl Iterator<Item = Desired<'a>>) -> String {
         if let Some(u) = d.user_id {
             o.push_str(&format!(", \"user_id\": {u}"));
         }
-        if let Some(u) = d.auth_user.filter(|u| !u.is_empty()) {
-            o.push_str(&format!(", \"http_auth_user\": {}", js(u)));
-        }
-        if let Some(p) = d.auth_password.filter(|p| !p.is_empty()) {
-            o.push_str(&format!(", \"http_auth_password\": {}", js(p)));
+        if d.basic_auth {
+            basic_auth += 1;
+            let p = js(PASSWORD_PLACEHOLDER);
+            o.push_str(&format!(", \"http_auth_user\": {p}, \"http_auth_password\": {p}"));
         }
         o.push('}');
         lines.push(o);
     }
-    if lines.is_empty() {
-        return "[]\n".into();
-    }
-    format!("[\n  {}\n]\n", lines.join(",\n  "))
+    let text = if lines.is_empty() { "[]\n".into() } else { format!("[\n  {}\n]\n", lines.join(",\n  ")) };
+    DesiredExport { text, basic_auth }
 }
 
-/// The rows as a desired set (the Sync page's and the CLI's format). Basic-auth passwords are left
-/// out unless `include_passwords`, and even then only where this caller may see them (R14).
-pub fn desired_json(rows: &[SharedRow], include_passwords: bool) -> String {
+/// The rows as a desired set (the Sync page's and the CLI's format): `user_id` only when asked,
+/// Basic-auth credentials as the placeholder (never a password, nor Pipedrive's ciphertext).
+pub fn desired_json(rows: &[SharedRow], include_user_ids: bool) -> DesiredExport {
     desired_array(rows.iter().map(|r| Desired {
         name: &r.name,
         url: &r.url,
         action: &r.action,
         object: &r.object,
         version: &r.version,
-        user_id: r.user_id,
-        auth_user: r.auth_user.as_deref(),
-        auth_password: r.auth_password.as_deref().filter(|_| include_passwords && r.listed),
+        user_id: r.user_id.filter(|_| include_user_ids),
+        basic_auth: r.basic_auth,
     }))
 }
 
-/// The app's own webhooks of a listed set as a desired set, passwords left out: what "export the
-/// current set" puts on the Sync page (general and automation webhooks are never the app's to sync).
-pub fn desired_json_of_own(list: &[RemoteWebhook]) -> String {
+/// The app's own webhooks of a listed set as a desired set (see [`desired_json`]): what "export
+/// the current set" puts on the Sync page (general and automation webhooks are never the app's to
+/// sync).
+pub fn desired_json_of_own(list: &[RemoteWebhook], include_user_ids: bool) -> DesiredExport {
     fn text(v: &Option<String>) -> &str {
         v.as_deref().unwrap_or("")
     }
@@ -100,9 +120,8 @@ pub fn desired_json_of_own(list: &[RemoteWebhook]) -> String {
         action: text(&w.event_action),
         object: text(&w.event_object),
         version: text(&w.version),
-        user_id: w.user_id,
-        auth_user: w.http_auth_user.as_deref(),
-        auth_password: None,
+        user_id: w.user_id.filter(|_| include_user_ids),
+        basic_auth: crate::rows::has_basic_auth(&w.http_auth_user, &w.http_auth_password),
     }))
 }
 

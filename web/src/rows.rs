@@ -33,16 +33,23 @@ pub struct Row {
     /// user): the core's judgement, the lowest id of the group.
     pub duplicate_of: Option<u64>,
     /// Whether this caller would see it through the API (R5); the sandbox shows every webhook of
-    /// the company, and marks the others. Its password is revealed only when true (R14).
+    /// the company, and marks the others.
     pub listed: bool,
     pub delete: Result<(), DenyReason>,
-    pub auth_user: Option<String>,
-    pub auth_password: Option<String>,
+    /// Whether it has Basic-auth credentials. Only that: Pipedrive returns them as ciphertext
+    /// (write-only), and even the sandbox, which knows them, shows only "set" (R14).
+    pub basic_auth: bool,
     /// Sandbox only: the ban counter (R11).
     pub ban_counter: Option<u32>,
     pub raw: std::sync::Arc<serde_json::Value>,
     /// Name, URL and event, lower-cased once: the text filter runs over every row per keystroke.
     pub search_text: String,
+}
+
+/// Whether a webhook has Basic-auth credentials: a user or a password, in clear or as Pipedrive's
+/// ciphertext (an unreadable value is still "set").
+pub fn has_basic_auth(user: &Option<String>, password: &Option<String>) -> bool {
+    [user, password].iter().any(|v| v.as_deref().is_some_and(|v| !v.is_empty()))
 }
 
 /// The text filter's input as [`Row::matches_text`] expects it.
@@ -105,8 +112,7 @@ pub fn sandbox_rows(s: &Sandbox, caller: &Caller) -> Vec<SharedRow> {
                 duplicate_of: dups.get(&w.id).copied(),
                 listed: may_see(caller, admin, w),
                 delete: may_delete(caller, admin, w),
-                auth_user: w.http_auth_user.clone(),
-                auth_password: w.http_auth_password.clone(),
+                basic_auth: has_basic_auth(&w.http_auth_user, &w.http_auth_password),
                 ban_counter: Some(e.delivery.ban_counter),
                 raw: std::sync::Arc::new(webhook_json(w, &e.delivery)),
             })
@@ -141,8 +147,7 @@ pub fn live_rows(list: &[RemoteWebhook], as_app: bool) -> Vec<SharedRow> {
                 duplicate_of: dups.get(&id).copied(),
                 listed: true,
                 delete: may_delete_listed(as_app, w.webhook_type.as_ref()),
-                auth_user: w.http_auth_user.clone(),
-                auth_password: w.http_auth_password.clone(),
+                basic_auth: has_basic_auth(&w.http_auth_user, &w.http_auth_password),
                 ban_counter: None,
                 raw: w.raw.clone(),
             }))

@@ -9,7 +9,7 @@ use pipedrive_webhooks::sandbox::Sandbox;
 use pipedrive_webhooks::rate_limit::{AfterRateLimit, RateLimitRetry, RateLimitScope, RetryBudget};
 use pipedrive_webhooks::time::{seconds_text, wait_text};
 use pipedrive_webhooks::emulator_api::{control_url, EmulatorClock};
-use pipedrive_webhooks::wire::{ApiConfig, Auth, RateLimit, RemoteWebhook};
+use pipedrive_webhooks::wire::{webhook_json, ApiConfig, Auth, RateLimit, RemoteWebhook};
 use pipedrive_webhooks::json_read::{Fields, ReadError, ReadJson};
 use pipedrive_webhooks::{ApiError, Caller, Millis, NewWebhook, Policy, Quota, UserId, WebhookId, WebhookType};
 use serde::Serialize;
@@ -399,32 +399,73 @@ impl Panel {
         let shown = panel.live.get_untracked();
         panel.live.set(LiveState::Loading);
         leptos::task::spawn_local(async move {
-            let active = untrack(|| panel.live_connection()).map(|c| c.id);
-            // Alongside the list, never before it: the list must not wait for the probe.
-            if panel.server_clock.get_untracked().is_some() || panel.clock_probed.get_untracked() != active {
-                leptos::task::spawn_local(async move { panel.read_server_clock().await });
-            }
-            let result = panel.call(Call::List).await;
-            if let Some(conn) = untrack(|| panel.live_connection()) {
-                let status = ConnStatus::of(result.as_ref().err());
-                panel.conn_status.update(|m| {
-                    m.insert(conn.id, status);
-                });
-            }
-            if result.is_ok() {
-                panel.loaded_at.set(Some(js_sys::Date::now() as Millis));
-                // A notice about why the list was not loaded is answered by this list.
-                panel.notice.set(None);
-            }
-            let state = match result {
-                Ok(Outcome::Listed(list)) => LiveState::Loaded(list),
-                Ok(_) => LiveState::Loaded(Vec::new()),
-                // A 429 keeps the list already shown (the notice says why it is not refreshed).
-                Err(LiveError::Api(ApiError::RateLimited { .. })) if matches!(shown, LiveState::Loaded(_)) => shown,
-                Err(e) => LiveState::Failed(e),
-            };
-            panel.live.set(state);
+            let _ = panel.load_list(shown).await;
         });
+    }
+
+    /// Lists the webhooks now and returns the list, updating what every page shows (`live`,
+    /// `loaded_at`): for what must not be decided on an old list (Sync plans and applies on one).
+    /// In the sandbox, its caller's list as the API would answer it, without a request (it is
+    /// always current). While the API asks to wait, it fails at once and sends nothing.
+    pub async fn list_now(&self) -> Result<Vec<RemoteWebhook>, LiveError> {
+        if untrack(|| self.is_sandbox()) {
+            return untrack(|| self.sandbox_list());
+        }
+        if let Some((until, scope)) = untrack(|| self.api_blocked_now()) {
+            let wait = until - js_sys::Date::now() as Millis;
+            return Err(LiveError::Api(ApiError::RateLimited { retry_after_ms: Some(wait), scope }));
+        }
+        let shown = self.live.get_untracked();
+        self.live.set(LiveState::Loading);
+        self.load_list(shown).await
+    }
+
+    /// What the sandbox's caller (your app, for the chosen user) lists, decoded as a live list is
+    /// (reactive: read it in a memo to follow the sandbox).
+    pub fn sandbox_list(&self) -> Result<Vec<RemoteWebhook>, LiveError> {
+        let caller = self.sandbox_caller();
+        let user = self.acting_user.get();
+        self.sandbox.with(|s| {
+            if let Some(why) = s.not_installed(user) {
+                return Err(LiveError::NotInstalled(why));
+            }
+            let entries = s.account.list(&caller).map_err(LiveError::Api)?;
+            Ok(entries.into_iter().filter_map(|e| RemoteWebhook::from_value(webhook_json(&e.webhook, &e.delivery))).collect())
+        })
+    }
+
+    /// One live list into `live` (and `loaded_at`, the connection's status), returned too;
+    /// `shown` is what `live` held before it was set loading (a 429 keeps it).
+    async fn load_list(&self, shown: LiveState) -> Result<Vec<RemoteWebhook>, LiveError> {
+        let panel = *self;
+        let active = untrack(|| panel.live_connection()).map(|c| c.id);
+        // Alongside the list, never before it: the list must not wait for the probe.
+        if panel.server_clock.get_untracked().is_some() || panel.clock_probed.get_untracked() != active {
+            leptos::task::spawn_local(async move { panel.read_server_clock().await });
+        }
+        let result = panel.call(Call::List).await.map(|out| match out {
+            Outcome::Listed(list) => list,
+            _ => Vec::new(),
+        });
+        if let Some(conn) = untrack(|| panel.live_connection()) {
+            let status = ConnStatus::of(result.as_ref().err());
+            panel.conn_status.update(|m| {
+                m.insert(conn.id, status);
+            });
+        }
+        if result.is_ok() {
+            panel.loaded_at.set(Some(js_sys::Date::now() as Millis));
+            // A notice about why the list was not loaded is answered by this list.
+            panel.notice.set(None);
+        }
+        let state = match &result {
+            Ok(list) => LiveState::Loaded(list.clone()),
+            // A 429 keeps the list already shown (the notice says why it is not refreshed).
+            Err(LiveError::Api(ApiError::RateLimited { .. })) if matches!(shown, LiveState::Loaded(_)) => shown,
+            Err(e) => LiveState::Failed(e.clone()),
+        };
+        panel.live.set(state);
+        result
     }
 
     /// Reads an emulator's clock (`GET /_emulator/clock`, no token) so times are judged on it; a

@@ -1,6 +1,8 @@
-//! `cargo xtask check-receiver -- <URL> [--user U --password P] [--version 1.0|2.0|both]
+//! `cargo xtask check-receiver -- <URL> [--user U --password-env NAME] [--version 1.0|2.0|both]
 //! [--rate EVENTS_PER_MIN] [--json FILE]`: builds the emulator (release) and runs its `check`
-//! subcommand, passing its exit code through (0 no check failed, 1 a check failed, 2 bad arguments).
+//! subcommand with the arguments as given and this environment (so `--password-env NAME` reads
+//! NAME here), passing its exit code through (0 no check failed, 1 a check failed, 2 bad
+//! arguments).
 
 use crate::env::{cmd, describe, exec, root};
 

@@ -26,8 +26,9 @@ tasks:
             target/npm/pipedrive-webhooks; --no-panel-build packages the panel already in dist/
   emulate   run the local Pipedrive emulator (arguments after `--` go to it, e.g. -- --time-scale 60)
   check-receiver
-            check a webhook receiver against Pipedrive's rules: -- <URL> [--user U --password P]
-            [--version 1.0|2.0|both] [--rate EVENTS_PER_MIN] [--json FILE]; exits 0 pass, 1 fail, 2 bad arguments
+            check a webhook receiver against Pipedrive's rules: -- <URL> [--user U --password-env NAME]
+            [--version 1.0|2.0|both] [--rate EVENTS_PER_MIN] [--json FILE]; exits 0 pass, 1 fail, 2 bad
+            arguments (--password P also works, but ps shows it to every user of the machine)
   fuzz      coverage-guided fuzzing of the decoders (nightly + cargo-fuzz): [--seconds N] [--target NAME]
   soak      the Account model test at scale, release mode: [--sequences N] (default 100000)";
 

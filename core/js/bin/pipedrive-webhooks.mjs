@@ -72,9 +72,11 @@ examples:
   npx pipedrive-webhooks serve --port 8080     # then open http://127.0.0.1:8080`;
 
 class CliError extends Error {
-  constructor(message, exitCode = 1) {
+  constructor(message, exitCode = 1, details = []) {
     super(message);
     this.exitCode = exitCode;
+    /** Lines printed under the message, each escaped on its own. */
+    this.details = details;
   }
 }
 
@@ -97,12 +99,13 @@ function readDesired(file) {
   } catch (e) {
     fail(`${file} is not JSON: ${e.message}`);
   }
-  if (!Array.isArray(value)) fail(`${file} must be a JSON array of webhooks (see desired-webhooks.schema.json)`);
-  value.forEach((w, i) => {
-    if (w === null || typeof w !== "object" || Array.isArray(w)) fail(`${file}: item ${i} is not an object`);
-    if (w.version !== "1.0" && w.version !== "2.0") fail(`${file}: item ${i} needs "version": "1.0" or "2.0" (always send it: Pipedrive's default changed once and broke receivers)`);
-  });
-  return value;
+  // The core's one reader (as the panel's and syncWebhooks'): every error and warning at once.
+  const { webhooks, issues } = pw.readDesired(value);
+  const line = (i) => `${file}${i.index === null ? "" : ` [${i.index}]`}${i.name ? ` (${JSON.stringify(i.name)})` : ""}${i.field ? ` ${i.field}` : ""}: ${i.message}`;
+  for (const i of issues.filter((i) => i.severity === "warning")) console.error(printable(`warning: ${line(i)}`));
+  const errors = issues.filter((i) => i.severity === "error");
+  if (errors.length) throw new CliError(`${errors.length} error(s) in the desired set, nothing sent:`, 1, errors.map(line));
+  return webhooks;
 }
 
 function config(values) {
@@ -112,17 +115,24 @@ function config(values) {
     const name = values["access-token-env"];
     const token = process.env[name];
     if (!token) fail(`the environment variable ${name} (an OAuth access token) is not set`);
+    checkToken(token, name);
     return { baseUrl, accessToken: token };
   }
   const name = values["token-env"] ?? "PIPEDRIVE_API_TOKEN";
   const token = process.env[name];
   if (!token) fail(`the environment variable ${name} (an API token) is not set; or name another with --token-env NAME, or an OAuth token with --access-token-env NAME`);
+  checkToken(token, name);
   return { baseUrl, apiToken: token };
+}
+
+/** A token that cannot travel in a header is refused here, never echoed (it is a secret). */
+function checkToken(token, name) {
+  if (/[\u0000-\u001f\u007f]/.test(token) || token !== token.trim()) fail(`the token in ${name} has a line break, a control character or surrounding spaces: check the variable (it is not shown)`);
 }
 
 /** An API error in one line: the API's message and what to do (a plan's refusal already says it). */
 function explain(e, context) {
-  if (e.code === "LIMIT_REACHED" && /\(R2\); /.test(e.message)) return e.message;
+  if (e.code === "LIMIT_REACHED" && /\(R2\)/.test(e.message)) return e.message;
   // A delivery body that does not decode: the message says which field; no hint about desired sets.
   if (context === "decode") return e.message;
   const hint = {
@@ -248,7 +258,7 @@ async function main(argv) {
       const list = await listWebhooks(config(values));
       if (values.json) console.log(JSON.stringify(list, null, 2));
       else {
-        console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, health: HEALTH_TEXT[w.health] ?? w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url })), ["id", "type", "event", "version", "health", "last status", "url"]));
+        console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, auth: w.basic_auth ? "Basic auth: set" : "", health: HEALTH_TEXT[w.health] ?? w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url })), ["id", "type", "event", "version", "auth", "health", "last status", "url"]));
         console.log(`${list.length} webhook(s)`);
       }
       return 0;
@@ -262,9 +272,11 @@ async function main(argv) {
       if (values.json) console.log(JSON.stringify(plan, null, 2));
       else {
         printPlan(plan);
-        console.log(plan.create.length || plan.delete.length ? `${plan.create.length} to create, ${plan.delete.length} to delete` : "in sync: nothing to do");
+        const dups = plan.duplicates.length ? `; ${plan.duplicates.length} duplicate(s) of desired webhooks (#${plan.duplicates.join(", #")}): every event arrives twice; sync with --prune, or delete them` : "";
+        console.log(plan.create.length || plan.delete.length || plan.duplicates.length ? `${plan.create.length} to create, ${plan.delete.length} to delete${dups}` : "in sync: nothing to do");
       }
-      return plan.create.length || plan.delete.length ? 2 : 0;
+      // Never "in sync" while a duplicate of a desired webhook exists.
+      return plan.create.length || plan.delete.length || plan.duplicates.length ? 2 : 0;
     }
     case "sync": {
       const desired = readDesired(file);
@@ -301,7 +313,8 @@ async function main(argv) {
       } else {
         console.log(`created ${report.created.length}, deleted ${report.deleted.length}, kept ${report.kept.length}, skipped ${report.skipped.length}, failed ${report.failed.length}`);
       }
-      for (const f of report.failed) console.error(`failed: ${f.action}${f.id ? ` #${f.id}` : ""}${f.subscription ? ` ${f.subscription}` : ""}: ${explain(f)}`);
+      // Server text escaped: a server must not reach the terminal's control sequences.
+      for (const f of report.failed) console.error(printable(`failed: ${f.action}${f.id ? ` #${f.id}` : ""}${f.subscription ? ` ${f.subscription}` : ""}: ${explain(f)}`));
       if (!report.complete) {
         const when = report.notBefore ? `; try again after ${new Date(report.notBefore).toISOString()}` : "";
         console.error(`stopped before the end: ${report.skipped.filter((s) => s.reason.startsWith("not reached")).length} step(s) not reached${when}`);
@@ -320,5 +333,6 @@ try {
   const message = e instanceof CliError ? e.message : explain(e, process.argv[2]);
   // Control characters (from an argument or a server's answer) escaped: one line, nothing a terminal runs.
   console.error(`pipedrive-webhooks: ${printable(message)}`);
+  for (const d of e.details ?? []) console.error(`  ${printable(d)}`);
   process.exitCode = e instanceof CliError ? e.exitCode : 1;
 }

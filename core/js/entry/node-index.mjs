@@ -5,7 +5,7 @@ import { createSync } from "../lib/sync.mjs";
 const pw = createRequire(import.meta.url)("./pipedrive_webhooks.js");
 export const syncWebhooks = createSync(pw);
 export const {
-  Account, afterRateLimit, basicAuthHeader, buildRequest, decodeDelivery, decodeResponse, defaultPolicy,
+  Account, basicAuthHeader, buildRequest, decodeDelivery, decodeResponse, defaultPolicy,
   normalizeBaseUrl, planSync, rateLimit, RateLimitRetry, relayTarget, simulateDeliveries, simulateSummary, validateWebhook, verifyBasicAuth,
 } = pw;
 export default { ...pw, syncWebhooks };

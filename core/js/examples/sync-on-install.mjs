@@ -1,17 +1,20 @@
-// On install (or every deploy), make the app's webhooks exactly the desired set: list, plan, then
-// delete and create. Safe to run again: a second run changes nothing (there is no idempotency key
-// in Pipedrive's API, so duplicates would pile up otherwise).
+// On install (or every deploy), bring the app's webhooks to the desired set: list, plan, show the
+// plan (a dry run), then apply it. Safe to run again: a second run sends no write (there is no
+// idempotency key in Pipedrive's API, so duplicates would pile up otherwise). It deletes nothing
+// unless you pass --prune: a webhook this script did not declare may belong to another service.
 //
-//   node examples/sync-on-install.mjs <baseUrl> <receiverUrl>
+//   node examples/sync-on-install.mjs <baseUrl> <receiverUrl> [--prune] [--dry-run]
 //   with PIPEDRIVE_ACCESS_TOKEN (OAuth, as the app) or PIPEDRIVE_API_TOKEN in the environment.
 //
 // baseUrl is a company name ("acme"), its api_domain, or any compatible server such as the local
 // emulator ("http://127.0.0.1:8700").
-import { buildRequest, decodeResponse, planSync } from "pipedrive-webhooks";
+import { parseArgs } from "node:util";
+import { syncWebhooks } from "pipedrive-webhooks";
 
-const [baseUrl, receiverUrl] = process.argv.slice(2);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { prune: { type: "boolean" }, "dry-run": { type: "boolean" } } });
+const [baseUrl, receiverUrl] = positionals;
 if (!baseUrl || !receiverUrl) {
-  console.error("usage: node sync-on-install.mjs <baseUrl> <receiverUrl>");
+  console.error("usage: node sync-on-install.mjs <baseUrl> <receiverUrl> [--prune] [--dry-run]");
   process.exit(2);
 }
 const accessToken = process.env.PIPEDRIVE_ACCESS_TOKEN;
@@ -26,31 +29,21 @@ const desired = ["create", "change", "delete"].map((action) => ({
   version: "2.0",
 }));
 
-async function call(kind, operation) {
-  const req = buildRequest(config, operation);
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined });
-    try {
-      return decodeResponse(kind, { status: res.status, headers: res.headers, body: await res.text() }, Date.now());
-    } catch (e) {
-      // Wait as long as Pipedrive asks before retrying a 429; never hammer.
-      if (e.code === "RATE_LIMITED" && attempt < 5) {
-        await new Promise((r) => setTimeout(r, e.retryAfterMs ?? 1000 * 2 ** attempt));
-        continue;
-      }
-      throw e;
-    }
-  }
-}
-
-try {
-  const current = await call("list", { kind: "list" });
-  const plan = planSync(current, desired);
-  for (const id of plan.delete) await call("delete", { kind: "delete", id });
-  for (const webhook of plan.create) await call("create", { kind: "create", webhook });
-  console.log(JSON.stringify({ kept: plan.keep.length, deleted: plan.delete.length, created: plan.create.length }));
-} catch (e) {
-  // The message never contains the token.
-  console.error(`sync failed: ${e.code ?? "ERROR"}: ${e.message}`);
+const fail = (report) => {
+  // Messages never contain the token.
+  for (const f of report.failed) console.error(`sync failed: ${f.code}: ${f.message}`);
   process.exit(1);
+};
+
+// First the plan, with nothing sent: what would be created, deleted and kept, and why.
+const preview = await syncWebhooks(config, desired, { dryRun: true, prune: !!values.prune });
+if (preview.failed.length) fail(preview);
+for (const step of preview.plan.steps) console.error(`${step.action.padEnd(9)} ${step.id ? `#${step.id} ` : ""}${step.subscription}: ${step.reason}`);
+const summary = (r) => ({ kept: r.kept.length, deleted: r.deleted.length, created: r.created.length, duplicates: r.plan.duplicates });
+if (values["dry-run"]) {
+  console.log(JSON.stringify({ ...summary(preview), dryRun: true }));
+  process.exit(0);
 }
+const report = await syncWebhooks(config, desired, { prune: !!values.prune });
+if (report.failed.length || !report.complete) fail(report);
+console.log(JSON.stringify(summary(report)));

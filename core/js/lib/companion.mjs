@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { readBounded, TOO_LARGE, MAX_ANSWER_BYTES } from "./bounded.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pw = createRequire(import.meta.url)("../node/pipedrive_webhooks.js");
@@ -19,8 +20,7 @@ const VERSION = JSON.parse(fs.readFileSync(path.join(here, "../package.json"), "
 export const DEFAULT_DIST = path.join(here, "../panel");
 /** A relayed request body, at most (a create's JSON is well under 2 KB). */
 export const MAX_REQUEST_BYTES = 64 * 1024;
-/** An answer, at most, as read (decompressed): a list of 40 webhooks is ~40 KB. */
-export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+export { MAX_ANSWER_BYTES };
 /** How long an upstream call may take, answer read included. */
 export const UPSTREAM_TIMEOUT_MS = 30_000;
 
@@ -207,7 +207,7 @@ export async function startCompanion({ port = 8080, dist, upstream, log = (line)
       }
       let bytes;
       try {
-        bytes = await readAnswer(answer, MAX_ANSWER_BYTES);
+        bytes = await readBounded(answer, MAX_ANSWER_BYTES);
       } catch (e) {
         ac.abort();
         if (e === TOO_LARGE) return fail(502, `the answer from ${where} is over 8 MB: cut`);
@@ -297,7 +297,6 @@ export async function startCompanion({ port = 8080, dist, upstream, log = (line)
   };
 }
 
-const TOO_LARGE = Symbol("too large");
 
 /** The request's body, at most `max` bytes (TOO_LARGE beyond). */
 function readRequest(req, max) {
@@ -316,25 +315,6 @@ function readRequest(req, max) {
     req.on("error", reject);
     req.on("aborted", () => reject(new Error("aborted")));
   });
-}
-
-/** An answer's body as read (decompressed), counted as it streams: TOO_LARGE past `max` bytes. */
-async function readAnswer(answer, max) {
-  if (!answer.body) return Buffer.alloc(0);
-  const reader = answer.body.getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      reader.cancel().catch(() => {});
-      throw TOO_LARGE;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 function json(res, status, error, extra = {}) {

@@ -13,6 +13,11 @@ export class Stop extends Error {
   }
 }
 
+import { readBounded, TOO_LARGE } from "./bounded.mjs";
+
+/** How long one API call may take, answer included, unless `options.timeoutMs` says otherwise. */
+export const CALL_TIMEOUT_MS = 30_000;
+
 function invalid(message) {
   const e = new Error(message);
   e.code = "INVALID_INPUT";
@@ -41,22 +46,52 @@ export function createCall(pw, config, options = {}) {
   const sleep = options.sleep ?? ((ms) => defaultSleep(ms, options.signal));
   const progress = (step) => options.onProgress?.(step);
   const signal = options.signal;
+  const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
+  const network = (message) => Object.assign(new Error(message), { code: "NETWORK" });
   return async function call(kind, operation) {
     const req = pw.buildRequest(config, operation);
+    const base = req.url.split("/webhooks")[0];
     const retry = new pw.RateLimitRetry();
     for (;;) {
       if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
+      // The caller's signal and this call's time bound, in one (AbortSignal.any needs node 20).
+      const ac = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => ((timedOut = true), ac.abort()), timeoutMs);
+      const onAbort = () => ac.abort();
+      signal?.addEventListener("abort", onAbort, { once: true });
       let res;
+      let body;
       try {
-        res = await fetchFn(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, signal });
-      } catch (e) {
-        if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
-        const base = req.url.split("/webhooks")[0];
-        // node's fetch says only "fetch failed": the reason is its cause (a code, or several attempts).
-        const why = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.cause?.message ?? e?.message ?? e;
-        throw Object.assign(new Error(`could not reach ${base}: ${why}`), { code: "NETWORK" });
+        try {
+          // Never follow a redirect: the token would go with it to another address.
+          res = await fetchFn(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, signal: ac.signal, redirect: "manual" });
+        } catch (e) {
+          if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
+          if (timedOut) throw network(`${base} did not answer within ${timeoutMs / 1000} s`);
+          // A header value fetch refuses: its message quotes the value, which may be the token.
+          if (e instanceof TypeError && e.cause === undefined) throw Object.assign(new Error("a request header is not valid HTTP: does the token contain a line break or a control character?"), { code: "INVALID_INPUT" });
+          // node's fetch says only "fetch failed": the reason is its cause (a code, or several attempts).
+          const why = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.cause?.message ?? "fetch failed";
+          throw network(`could not reach ${base}: ${why}`);
+        }
+        if (res.status >= 300 && res.status < 400) {
+          res.body?.cancel().catch(() => {});
+          const location = res.headers.get("location");
+          throw network(`${base} answered ${res.status}, a redirect${location ? ` to ${location.slice(0, 200)}` : ""}: not followed (the token goes to the base URL only; use the address it names as --base-url if you trust it)`);
+        }
+        try {
+          body = await readBounded(res);
+        } catch (e) {
+          if (signal?.aborted) throw Object.assign(new Error("aborted"), { code: "ABORTED" });
+          if (e === TOO_LARGE) throw network(`the answer from ${base} is over 8 MB: cut`);
+          if (timedOut) throw network(`${base} did not finish its answer within ${timeoutMs / 1000} s`);
+          throw network(`the answer from ${base} was cut off: ${e?.cause?.code ?? e?.code ?? "connection lost"}`);
+        }
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
       }
-      const body = await res.text();
       try {
         return pw.decodeResponse(kind, { status: res.status, headers: res.headers, body }, now());
       } catch (e) {

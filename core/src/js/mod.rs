@@ -132,9 +132,41 @@ pub fn basic_auth_header(user: &str, password: &str) -> String {
     crate::payload::basic_auth_header(user, password)
 }
 
+/// Reads a desired set (the JSON array the CLI, the panel and `syncWebhooks` take) with the core's
+/// one reader: `{ webhooks, issues }`, every error and warning at once, each with its entry's
+/// `index`, `name` and `field`; `webhooks` is empty when an issue is an error. `version` is
+/// required; unknown fields are errors with a "did you mean".
+///
+/// ```js
+/// const { webhooks, issues } = readDesired(JSON.parse(fs.readFileSync("webhooks.json", "utf8")));
+/// for (const i of issues) console.error(`${i.severity}: [${i.index}] ${i.field}: ${i.message}`);
+/// ```
+#[wasm_bindgen(js_name = readDesired, unchecked_return_type = "DesiredSet")]
+pub fn read_desired(#[wasm_bindgen(unchecked_param_type = "unknown")] desired: JsValue, #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue) -> Result<JsValue, JsValue> {
+    let tree = convert::json_tree(desired, "desired webhooks")?;
+    let set = crate::desired::read_desired(&tree, &policy_from(policy)?);
+    // Read without error, every entry is exactly as given (no unknown field): hand them back.
+    let webhooks = if set.has_errors() { serde_json::Value::Array(Vec::new()) } else { tree };
+    to_js(&serde_json::json!({ "webhooks": webhooks, "issues": issues_json(&set.issues) }))
+}
+
+/// Issues as JS reads them (`severity`, `index`, `name`, `field`, `message`), built as a `Value`:
+/// a derived serializer per type is code in the wasm (its budget).
+fn issues_json(issues: &[crate::desired::DesiredIssue]) -> serde_json::Value {
+    issues
+        .iter()
+        .map(|i| {
+            let severity = if i.severity == crate::desired::Severity::Error { "error" } else { "warning" };
+            serde_json::json!({ "severity": severity, "index": i.index, "name": i.name, "field": i.field, "message": i.message })
+        })
+        .collect()
+}
+
 /// Plans an idempotent sync of the app's webhooks: `current` is the `data` array of
-/// `GET /webhooks` (as this app), `desired` the subscriptions wanted. Throws `INVALID_FIELD` or
-/// `LIMIT_REACHED` rather than plan past the limit (R2).
+/// `GET /webhooks` (as this app), `desired` the subscriptions wanted, read by `readDesired`
+/// (`version` required, unknown fields refused). Never prunes unless `options.prune` is true.
+/// Throws `INVALID_FIELD` (with every issue in `issues`) or `LIMIT_REACHED` rather than plan past
+/// the limit (R2). A plan whose `duplicates` is not empty is not in sync.
 ///
 /// ```js
 /// const plan = planSync(listed, [{ subscription_url: url, event_action: "change", event_object: "deal", name: "Deals", version: "2.0" }]);
@@ -145,23 +177,34 @@ pub fn basic_auth_header(user: &str, password: &str) -> String {
 #[wasm_bindgen(js_name = planSync, skip_typescript)]
 pub fn plan_sync(
     #[wasm_bindgen(unchecked_param_type = "PipedriveWebhook[]")] current: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "NewWebhook[]")] desired: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DesiredWebhook[]")] desired: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Partial<Policy> | undefined")] policy: JsValue,
     #[wasm_bindgen(unchecked_param_type = "{ prune?: boolean } | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    // Without options the plan prunes, as it always did; `syncWebhooks` passes `prune` explicitly.
+    // One default everywhere: no pruning unless asked.
     let prune = if options.is_undefined() || options.is_null() {
-        true
+        false
     } else {
-        js_sys::Reflect::get(&options, &"prune".into()).ok().and_then(|p| p.as_bool()).unwrap_or(true)
+        js_sys::Reflect::get(&options, &"prune".into()).ok().and_then(|p| p.as_bool()).unwrap_or(false)
     };
     let current = match convert::json_tree(current, "current webhooks")? {
         serde_json::Value::Array(items) => items,
         other => return Err(error("INVALID_INPUT", &format!("current webhooks: expected an array, got {}", crate::json_read::kind_of(&other)), None)),
     };
     let current: Vec<RemoteWebhook> = current.into_iter().filter_map(RemoteWebhook::from_value).collect();
-    let desired: Vec<NewWebhook> = from_js(desired, "desired webhooks")?;
-    match crate::sync::plan_sync_with(&current, &desired, &policy_from(policy)?, prune) {
+    let policy = policy_from(policy)?;
+    let set = crate::desired::read_desired(&convert::json_tree(desired, "desired webhooks")?, &policy);
+    if set.has_errors() {
+        let errors: Vec<&crate::desired::DesiredIssue> = set.errors().collect();
+        let text = errors.iter().map(|i| i.describe()).collect::<Vec<_>>().join("; ");
+        let e = error("INVALID_FIELD", &format!("the desired set: {text}"), errors.first().and_then(|i| i.field.as_deref()));
+        if let Some(index) = errors.first().and_then(|i| i.index) {
+            convert::set(&e, "index", &JsValue::from(index as u32));
+        }
+        convert::set(&e, "issues", &to_js(&issues_json(&set.issues))?);
+        return Err(e);
+    }
+    match crate::sync::plan_sync_with(&current, &set.webhooks, &policy, prune) {
         Ok(plan) => to_js(&plan),
         Err(crate::sync::SyncError::Invalid { index, errors }) => {
             let e = error("INVALID_FIELD", &format!("desired webhook #{index}: {errors}"), errors.0.first().map(|f| f.field.as_str()));
@@ -301,11 +344,25 @@ pub fn decode_response(
 }
 
 /// The webhook as received (Pipedrive's names), plus times in epoch ms, `active` as a boolean,
-/// its health as the core judges it from the answer, and the last status in words.
+/// its health as the core judges it from the answer, and the last status in words. Credentials
+/// are write-only (R14; Pipedrive answers ciphertext): they are dropped, and `basic_auth` says
+/// whether the webhook has them.
 fn remote_json(w: &RemoteWebhook) -> serde_json::Value {
     use serde_json::Value;
-    let mut v = (*w.raw).clone();
+    // Copied without the credentials rather than removing them: `Map::remove` is kilobytes of
+    // B-tree code in the wasm, `insert` is there anyway.
+    let mut v = match &*w.raw {
+        Value::Object(raw) => {
+            let mut copy = serde_json::Map::new();
+            for (k, value) in raw.iter().filter(|(k, _)| !k.starts_with("http_auth_")) {
+                copy.insert(k.clone(), value.clone());
+            }
+            Value::Object(copy)
+        }
+        other => other.clone(),
+    };
     if let Some(o) = v.as_object_mut() {
+        o.insert("basic_auth".into(), Value::from(w.has_basic_auth()));
         for (key, ms) in [("add_time_ms", w.add_time), ("last_delivery_time_ms", w.last_delivery_time)] {
             o.insert(key.into(), ms.map(Value::from).unwrap_or(Value::Null));
         }
@@ -314,33 +371,6 @@ fn remote_json(w: &RemoteWebhook) -> serde_json::Value {
         o.insert("health".into(), Value::from(crate::health::Health::of_remote(w).label()));
     }
     v
-}
-
-/// What to do after a 429 (the core's one decision, `rate_limit::after_rate_limit`): wait exactly
-/// as long as the API asked and retry within a budget (3 retries, 30 s), or stop and send nothing
-/// before `notBefore` (epoch ms). A daily-budget 429 always stops.
-///
-/// ```js
-/// afterRateLimit("burst", 2000, 0, 0, Date.now()); // { kind: "retry", waitMs: 2000 }
-/// afterRateLimit("daily", 3939000, 0, 0, Date.now()); // { kind: "stop", scope: "daily", notBefore: …, reason: "daily_budget" }
-/// ```
-// The signature is in types.d.ts.
-#[wasm_bindgen(js_name = afterRateLimit, skip_typescript)]
-pub fn after_rate_limit(
-    #[wasm_bindgen(unchecked_param_type = "\"burst\" | \"daily\"")] scope: JsValue,
-    #[wasm_bindgen(js_name = "retryAfterMs")] retry_after_ms: Option<f64>,
-    #[wasm_bindgen(js_name = "retriesDone")] retries_done: u32,
-    #[wasm_bindgen(js_name = "waitedMs")] waited_ms: f64,
-    now: f64,
-) -> Result<JsValue, JsValue> {
-    use crate::rate_limit::{after_rate_limit, RateLimitScope, RetryBudget};
-    let scope = match scope.as_string().as_deref() {
-        Some("daily") => RateLimitScope::Daily,
-        Some("burst") => RateLimitScope::Burst,
-        _ => return Err(error("INVALID_INPUT", "scope must be \"burst\" or \"daily\"", Some("scope"))),
-    };
-    let retry_after_ms = retry_after_ms.map(|ms| millis(ms, "retryAfterMs")).transpose()?;
-    to_js(&after_rate_limit(scope, retry_after_ms, retries_done, millis(waited_ms, "waitedMs")?, millis(now, "now")?, &RetryBudget::default()))
 }
 
 /// One call's wait-and-retry after 429s (the core's `rate_limit::RateLimitRetry`: the one machine

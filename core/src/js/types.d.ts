@@ -81,8 +81,9 @@ export interface PipedriveWebhook {
   remove_time?: string | null;
   last_delivery_time?: string | null;
   type?: "general" | "application" | "automation" | (string & {});
+  /** Write-only: Pipedrive answers opaque ciphertext (`v1u:…`), older answers the value in clear. Never show or compare it. */
   http_auth_user?: string | null;
-  /** May come back in clear: mask it wherever you show it. */
+  /** Write-only, as `http_auth_user`. */
   http_auth_password?: string | null;
   remove_reason?: string | null;
   /** The receiver's last HTTP status, or the string "Error" (a timeout, a blocked webhook or a failure on Pipedrive's side). */
@@ -94,8 +95,12 @@ export interface PipedriveWebhook {
 /** How a webhook stands, judged from what the API returns: `failing` when the last status is not a 2xx (or "Error"), `banned` when `is_active` is 0, `no_deliveries` when it has never delivered. */
 export type HealthLabel = "healthy" | "no_deliveries" | "failing" | "banned" | "deleted";
 
-/** A webhook decoded by `decodeResponse`: as received, plus times in epoch ms and `active` as a boolean. */
+/** A webhook decoded by `decodeResponse`: as received, plus times in epoch ms and `active` as a boolean. The credentials are dropped (R14): `basic_auth` says whether it has them. */
 export interface DecodedWebhook extends PipedriveWebhook {
+  http_auth_user?: never;
+  http_auth_password?: never;
+  /** Whether the webhook sends Basic-auth credentials ("Basic auth: set"). */
+  basic_auth: boolean;
   add_time_ms: number | null;
   last_delivery_time_ms: number | null;
   active: boolean | null;
@@ -230,6 +235,8 @@ export interface SyncPlan {
   untouched: number[];
   /** Own webhooks not desired that stay because the plan does not prune. */
   surplus: number[];
+  /** Of `surplus`, duplicates of a desired webhook: every event arrives twice, so the plan is not in sync. */
+  duplicates: number[];
   /** Every line with its reason, in the order to apply: deletes, creates, then keep, surplus, untouched. */
   steps: PlanStep[];
 }
@@ -319,7 +326,32 @@ export function validateWebhook(input: NewWebhook, policy?: Partial<Policy>): Va
  * Plans an idempotent sync of the app's webhooks: `current` is the `data` of `GET /webhooks` (as this app), `desired` the subscriptions wanted.
  * Throws `INVALID_FIELD` (with `index`) or `LIMIT_REACHED` rather than plan past the limit (R2).
  */
-export function planSync(current: PipedriveWebhook[], desired: NewWebhook[], policy?: Partial<Policy>, options?: { prune?: boolean }): SyncPlan;
+/** One entry of a desired set: a webhook to create, plus `replace_credentials` to have an existing one replaced with this entry's credentials (Pipedrive's are write-only: never compared). */
+export interface DesiredWebhook extends NewWebhook {
+  /** Required in a desired set: "1.0" or "2.0". */
+  version: "1.0" | "2.0";
+  replace_credentials?: boolean;
+}
+
+/** One problem of a desired set, with where it is. */
+export interface DesiredIssue {
+  severity: "error" | "warning";
+  /** The entry's index (from 0); null for the set as a whole. */
+  index: number | null;
+  /** The entry's name (at most 40 characters). */
+  name: string | null;
+  field: string | null;
+  message: string;
+}
+
+/** `readDesired`'s result: the entries (none when an issue is an error) and every issue. */
+export interface DesiredSet {
+  webhooks: DesiredWebhook[];
+  issues: DesiredIssue[];
+}
+
+/** Plans a sync; `options.prune` defaults to false (own webhooks not desired are kept as `surplus`). */
+export function planSync(current: PipedriveWebhook[], desired: DesiredWebhook[], policy?: Partial<Policy>, options?: { prune?: boolean }): SyncPlan;
 
 /** Options of `syncWebhooks`. */
 export interface SyncOptions {
@@ -388,10 +420,8 @@ export interface SyncReport {
  * 429 stops the run with the report of what was done. A plan past the limit (R2) throws `LIMIT_REACHED` before a single write.
  * @example const report = await syncWebhooks({ baseUrl: "acme", accessToken }, desired, { prune: true });
  */
-export function syncWebhooks(config: ApiConfig, desired: NewWebhook[], options?: SyncOptions): Promise<SyncReport>;
+export function syncWebhooks(config: ApiConfig, desired: DesiredWebhook[], options?: SyncOptions): Promise<SyncReport>;
 
-/** The core's decision after a 429 (see `SyncOptions`): retry after `waitMs`, or stop. */
-export function afterRateLimit(scope: "burst" | "daily", retryAfterMs: number | null | undefined, retriesDone: number, waitedMs: number, now: number): AfterRateLimit;
 
 /**
  * Decodes a Pipedrive API response: `"list"` gives the webhooks, `"create"` the created one, `"delete"` `true`.

@@ -1,143 +1,208 @@
 //! Check receiver (emulator connections): starts the emulator's receiver check
-//! (`POST /_emulator/checks`), follows its progress, and renders the report card: each check with
-//! its status and evidence, the latency histogram, and the projection as the simulator's timeline
-//! (the core's simulator re-runs the projection's scenario in the browser).
+//! (`POST /_emulator/checks`), follows its progress, and renders the report card: the verdict of
+//! each payload version (a webhook has one), each check with its status and evidence, where a
+//! failed check points (the receiver kit's README and its closest example), the latency
+//! histogram, and each version's projection as the simulator's timeline (the core's simulator
+//! re-runs the projection's scenario in the browser). The report is the core's one
+//! `receiver_check::CheckReport`, read without serde's derive.
 
 use crate::components::RuleText;
 use crate::pages::simulator::{SummaryTable, TimelineChart, BUCKETS};
 use crate::state::Panel;
 use leptos::prelude::*;
 use pipedrive_webhooks::chart::chart;
-use pipedrive_webhooks::emulator_api::{control_url, decode_check_run, CheckReport};
-use pipedrive_webhooks::projection::MAX_EVENTS_PER_MINUTE;
+use pipedrive_webhooks::emulator_api::{control_url, decode_check_run, timeout_text, CheckRun, RunState};
+use pipedrive_webhooks::projection::{Projection, MAX_EVENTS_PER_MINUTE};
+use pipedrive_webhooks::receiver_check::{CheckReport, Status, Verdict};
 use pipedrive_webhooks::simulator::simulate;
+use pipedrive_webhooks::PayloadVersion;
 
-/// The report card's checks, latency and projection as escaped HTML text (size: a view per cell
-/// cost more than this card is worth; values come from the network).
+fn badge(pass: bool, warn: bool) -> &'static str {
+    match (pass, warn) {
+        (true, _) => "badge health-ok",
+        (_, true) => "badge health-failing",
+        _ => "badge health-banned",
+    }
+}
+
+/// `v2`, `v1`: a version in test ids.
+fn vkey(v: PayloadVersion) -> &'static str {
+    match v {
+        PayloadVersion::V2 => "v2",
+        PayloadVersion::V1 => "v1",
+    }
+}
+
+/// The report card's verdicts, kit link, checks and latency as escaped HTML text (size: a view
+/// per cell cost more than this card is worth; values come from the network).
 fn card_html(report: &CheckReport) -> String {
     use crate::row_html::rule_html;
     use html_escape::encode_text_to_string as text;
     use std::fmt::Write;
-    let mut h = String::with_capacity(2048);
-    let verdict = if report.verdict == "pass" { "badge health-ok" } else { "badge health-banned" };
-    let _ = write!(h, r#"<h2 id="report-title">Verdict: <span class="{verdict}" data-testid="verdict">"#);
-    text(&report.verdict, &mut h);
-    h.push_str(r#"</span></h2><table class="log" data-testid="check-table"><thead><tr><th scope="col">Check</th><th scope="col">Status</th><th scope="col">Evidence</th></tr></thead><tbody>"#);
+    let mut h = String::with_capacity(4096);
+    let _ = write!(
+        h,
+        r#"<h2 id="report-title">Verdict: <span class="{}" data-testid="verdict">{}</span></h2>"#,
+        badge(report.verdict == Verdict::Pass, false),
+        report.verdict.as_str()
+    );
+    // A webhook has one payload version: what this receiver means for each.
+    h.push_str(r#"<ul class="versions" data-testid="versions" aria-label="Verdict by payload version">"#);
+    for v in &report.versions {
+        let k = vkey(v.version);
+        let _ = write!(
+            h,
+            r#"<li data-testid="version-{k}"><span class="{}" data-testid="version-verdict-{k}">{}</span> <strong>version {} webhooks</strong> <span class="wrap">"#,
+            badge(v.verdict == Verdict::Pass, false),
+            v.verdict.as_str(),
+            v.version.as_str()
+        );
+        rule_html(&v.detail, &mut h);
+        h.push_str("</span></li>");
+    }
+    h.push_str("</ul>");
+    // A failed check points at the receiver kit, with the example closest to this receiver.
+    if let Some(kit) = report.kit_link() {
+        let _ = write!(
+            h,
+            r#"<div class="kit" data-testid="kit-link"><p>Fix it with the <a href="{}" target="_blank" rel="noopener">receiver kit</a> (the pipedrive-webhooks package): the example closest to this receiver is <code data-testid="kit-example">{}</code>"#,
+            kit.readme, kit.example
+        );
+        if let Some(stack) = &kit.stack {
+            h.push_str(" (it says “");
+            text(stack, &mut h);
+            h.push_str("”)");
+        }
+        h.push_str(".</p><ul>");
+        for a in &kit.advice {
+            h.push_str("<li>");
+            text(a, &mut h);
+            h.push_str("</li>");
+        }
+        h.push_str("</ul></div>");
+    }
+    h.push_str(r#"<table class="log" data-testid="check-table"><thead><tr><th scope="col">Check</th><th scope="col">Status</th><th scope="col">Evidence</th></tr></thead><tbody>"#);
     for c in &report.checks {
-        let class = match c.status.as_str() {
-            "pass" => "badge health-ok",
-            "warn" => "badge health-failing",
-            _ => "badge health-banned",
-        };
         let id = html_escape::encode_double_quoted_attribute(&c.id);
         let _ = write!(h, r#"<tr data-testid="check-{id}"><td><code>"#);
         text(&c.id, &mut h);
-        let _ = write!(h, r#"</code></td><td><span class="{class}" data-testid="check-status-{id}">"#);
-        text(&c.status, &mut h);
-        h.push_str(r#"</span></td><td class="wrap">"#);
+        let _ = write!(
+            h,
+            r#"</code></td><td><span class="{}" data-testid="check-status-{id}">{}</span></td><td class="wrap">"#,
+            badge(c.status == Status::Pass, c.status == Status::Warn),
+            c.status.as_str()
+        );
         rule_html(&c.detail, &mut h);
         h.push_str("</td></tr>");
     }
-    let ms = |v: Option<i64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "—".into());
+    let l = &report.latency_ms;
     let _ = write!(
         h,
-        r#"</tbody></table><h3>Latency</h3><p data-testid="latency">p50 {} · p95 {} · max {} (over 10 s fails, <a class="rule-link" href="/rules#r9">R9</a>; over 5 s warns)</p><ol class="histogram" data-testid="histogram" aria-label="Answers by latency">"#,
-        ms(report.p50_ms),
-        ms(report.p95_ms),
-        ms(report.max_ms)
+        r#"</tbody></table><h3>Latency</h3><p data-testid="latency">p50 {} ms · p95 {} ms · max {} ms (over 10 s fails, <a class="rule-link" href="/rules#r9">R9</a>; over 5 s warns)</p><ol class="histogram" data-testid="histogram" aria-label="Answers by latency">"#,
+        l.p50, l.p95, l.max
     );
-    let max_count = report.histogram.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1);
-    for (le, count) in &report.histogram {
-        let _ = write!(h, r#"<li><span class="hist-label">≤ {le} ms</span><span class="hist-bar" style="width: {}%"></span><span class="hist-count">{count}</span></li>"#, count * 100 / max_count);
+    let max_count = l.histogram.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    for b in &l.histogram {
+        let _ = write!(
+            h,
+            r#"<li><span class="hist-label">≤ {} ms</span><span class="hist-bar" style="width: {}%"></span><span class="hist-count">{}</span></li>"#,
+            b.le_ms,
+            b.count * 100 / max_count,
+            b.count
+        );
     }
-    h.push_str(r#"</ol><h3>Projection</h3><dl class="rules" data-testid="projection">"#);
-    // The CLI's order (the traffic, then what it costs a day, then the deletion), not the JSON's
-    // key order; figures this panel does not know last.
-    let mut figures: Vec<&(String, String)> = report.projection.iter().collect();
-    figures.sort_by_key(|(k, _)| PROJECTION_ORDER.iter().position(|o| o == k).unwrap_or(PROJECTION_ORDER.len()));
-    for (k, v) in figures {
-        let (label, value) = projection_line(k, v);
-        let _ = write!(h, r#"<div class="rule" data-testid="projection-{}"><dt>"#, html_escape::encode_double_quoted_attribute(k));
-        rule_html(&label, &mut h);
+    h.push_str("</ol>");
+    h
+}
+
+/// Whole numbers without decimals, others to a tenth (no float formatting: size).
+fn figure(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        (x as i64).to_string()
+    } else {
+        crate::format::tenths(x)
+    }
+}
+
+/// A projection's figures for people, in the CLI's words and order (the traffic, then what it
+/// costs a day, then the deletion), as escaped HTML text; test ids `projection-v1-bans_per_day`.
+fn projection_html(k: &str, p: &Projection) -> String {
+    use crate::format::hms;
+    use crate::row_html::rule_html;
+    use std::fmt::Write;
+    let lines: [(&str, &str, String); 10] = [
+        ("events_per_minute", "Traffic", format!("{} event(s) a minute", figure(p.events_per_minute))),
+        ("simulated_ms", "Simulated", format!("over {}", hms(p.simulated_ms))),
+        ("events_per_day", "Events a day", figure(p.events_per_day)),
+        ("first_try_failures_per_day", "First-try failures (R11) a day", figure(p.first_try_failures_per_day)),
+        ("bans_per_day", "Bans (R12) a day", figure(p.bans_per_day)),
+        ("lost_events_per_day", "Lost events a day", figure(p.lost_events_per_day)),
+        ("lost_during_ban_per_day", "Lost during bans (R12) a day", figure(p.lost_during_ban_per_day)),
+        ("failed_all_attempts_per_day", "Failed after all 4 attempts (R10) a day", figure(p.failed_all_attempts_per_day)),
+        ("dropped_after_deletion_per_day", "Dropped after deletion (R13) a day", figure(p.dropped_after_deletion_per_day)),
+        (
+            "deletion_after_ms",
+            "Deletion (R13)",
+            match p.deletion_after_ms {
+                Some(ms) => format!("after {} from the first event", hms(ms)),
+                None => "not deleted: successes keep resetting the 72 h clock".into(),
+            },
+        ),
+    ];
+    let mut h = String::with_capacity(1024);
+    let _ = write!(h, r#"<dl class="rules" data-testid="projection-{k}">"#);
+    for (key, label, value) in lines {
+        let _ = write!(h, r#"<div class="rule" data-testid="projection-{k}-{key}"><dt>"#);
+        rule_html(label, &mut h);
         h.push_str("</dt><dd>");
-        text(&value, &mut h);
+        html_escape::encode_text_to_string(&value, &mut h);
         h.push_str("</dd></div>");
     }
     h.push_str("</dl>");
     h
 }
 
-/// The projection's figures in the order the card shows them.
-const PROJECTION_ORDER: [&str; 10] = [
-    "events_per_minute",
-    "simulated_ms",
-    "events_per_day",
-    "first_try_failures_per_day",
-    "bans_per_day",
-    "lost_events_per_day",
-    "lost_during_ban_per_day",
-    "failed_all_attempts_per_day",
-    "dropped_after_deletion_per_day",
-    "deletion_after_ms",
-];
-
-/// A projection figure for people, in the CLI's words: "Bans a day (R12)" · "1.2",
-/// "Deletion (R13)" · "after 72 h 00 min 04 s". A key this panel does not know is shown as sent.
-fn projection_line(key: &str, value: &str) -> (String, String) {
-    use crate::format::{hms, tenths};
-    // serde_json's number reader, not `str::parse::<f64>`: core's float parser would add ~15 KB
-    // brotli to the panel (measured), and serde_json's is in it already.
-    let number = serde_json::from_str::<f64>(value).ok();
-    // Whole numbers without decimals, others to a tenth (no float formatting: size).
-    let figure = |x: f64| if x.fract() == 0.0 && x.abs() < 1e15 { (x as i64).to_string() } else { tenths(x) };
-    let per_day = |label: &str| (format!("{label} a day"), number.map(figure).unwrap_or_else(|| value.to_string()));
-    match key {
-        "events_per_minute" => ("Traffic".into(), number.map(|x| format!("{} event(s) a minute", figure(x))).unwrap_or_else(|| value.into())),
-        "simulated_ms" => ("Simulated".into(), number.map(|x| format!("over {}", hms(x as i64))).unwrap_or_else(|| value.into())),
-        "events_per_day" => per_day("Events"),
-        "first_try_failures_per_day" => per_day("First-try failures (R11)"),
-        "bans_per_day" => per_day("Bans (R12)"),
-        "lost_events_per_day" => per_day("Lost events"),
-        "lost_during_ban_per_day" => per_day("Lost during bans (R12)"),
-        "failed_all_attempts_per_day" => per_day("Failed after all 4 attempts (R10)"),
-        "dropped_after_deletion_per_day" => per_day("Dropped after deletion (R13)"),
-        "deletion_after_ms" => (
-            "Deletion (R13)".into(),
-            match number {
-                Some(ms) => format!("after {} from the first event", hms(ms as i64)),
-                None => "not deleted: successes keep resetting the 72 h clock".into(),
-            },
-        ),
-        _ => (key.replace('_', " "), value.into()),
-    }
-}
-
 /// The report card of a receiver check. Public so a recorded report can be shown (and tested).
 #[component]
 pub fn ReportCard(report: CheckReport) -> impl IntoView {
-    let readout = RwSignal::new("Hover or focus the chart to see which rule acts where.".to_string());
-    // The projection starts at 0; drawn from now, its bans and deletion read as real dates ("if this
-    // traffic started now"). Only differences matter to the rules, so the figures are unchanged.
-    let projected = report.scenario.clone().map(|mut sc| {
-        let shift = js_sys::Date::now() as pipedrive_webhooks::Millis - sc.start;
-        sc.start += shift;
-        for w in &mut sc.webhooks {
-            for o in &mut w.endpoint.outages {
-                (o.from, o.to) = (o.from.saturating_add(shift), o.to.saturating_add(shift));
+    // Each version's projection starts at 0; drawn from now, its bans and deletion read as real
+    // dates ("if this traffic started now"). Only differences matter to the rules, so the figures
+    // are unchanged.
+    let now = js_sys::Date::now() as pipedrive_webhooks::Millis;
+    let versions = report
+        .versions
+        .iter()
+        .filter_map(|v| {
+            let p = v.projection.as_ref()?;
+            let mut sc = p.scenario.clone();
+            let shift = now - sc.start;
+            sc.start += shift;
+            for w in &mut sc.webhooks {
+                for o in &mut w.endpoint.outages {
+                    (o.from, o.to) = (o.from.saturating_add(shift), o.to.saturating_add(shift));
+                }
             }
-        }
-        let r = simulate(&sc);
-        (r.summary, chart(&r.timeline, sc.start, sc.start + sc.duration_ms, BUCKETS), sc.start)
-    });
+            let r = simulate(&sc);
+            let c = chart(&r.timeline, sc.start, sc.start + sc.duration_ms, BUCKETS);
+            let k = vkey(v.version);
+            let readout = RwSignal::new("Hover or focus the chart to see which rule acts where.".to_string());
+            let title = format!("Projection for version {} webhooks", v.version.as_str());
+            Some(view! {
+                <section class="projection" data-testid=format!("version-projection-{k}")>
+                    <h3>{title}</h3>
+                    <div inner_html=projection_html(k, p)></div>
+                    <p>"Its failure rate and latency at the stated traffic, from now on, through the core's simulator:"</p>
+                    <SummaryTable s=r.summary deleted_at=c.deleted_at start=sc.start/>
+                    <TimelineChart c=c readout=readout/>
+                    <p class="readout" aria-live="polite">{move || readout.get()}</p>
+                </section>
+            })
+        })
+        .collect_view();
     view! {
         <section class="card report-card" data-testid="report-card" aria-labelledby="report-title">
             <div inner_html=card_html(&report)></div>
-            {projected.map(|(s, c, start)| view! {
-                <p>"The same failure rate and latency at the stated traffic, from now on, through the core's simulator:"</p>
-                <SummaryTable s=s deleted_at=c.deleted_at start=start/>
-                <TimelineChart c=c readout=readout/>
-                <p class="readout" aria-live="polite">{move || readout.get()}</p>
-            })}
+            {versions}
         </section>
     }
 }
@@ -150,7 +215,7 @@ pub fn CheckPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let version = RwSignal::new("both".to_string());
     let rate = RwSignal::new("1".to_string());
-    let run = RwSignal::new(None::<pipedrive_webhooks::emulator_api::CheckRun>);
+    let run = RwSignal::new(None::<CheckRun>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // The field the error is about, if it is about one.
@@ -215,7 +280,7 @@ pub fn CheckPage() -> impl IntoView {
                 gloo_timers::future::TimeoutFuture::new(400).await;
                 match crate::live::get_bytes(&poll).await.map(|b| decode_check_run(&b)) {
                     Some(Ok(r)) => {
-                        let finished = r.state != "running";
+                        let finished = r.state != RunState::Running;
                         run.set(Some(r));
                         if finished {
                             break;
@@ -237,6 +302,20 @@ pub fn CheckPage() -> impl IntoView {
         <p class="lead"><RuleText text="Sends real deliveries to your receiver and grades the answers against Pipedrive's rules: every payload shape, retries (R10), Basic auth (R14), latency and bursts (R9), redirects and TLS (R15), then projects bans (R12) and deletion (R13) at your traffic."/></p>
         {move || (!panel.is_emulator()).then(|| view! {
             <p class="notice" role="status" data-testid="check-not-emulator">"The receiver check runs in the local emulator: start one (cargo xtask emulate), connect to it on the Connections page, then come back here."</p>
+        })}
+        // The check times out in real time, as Pipedrive; the emulator's own deliveries run on its
+        // (maybe scaled) clock, where the same 10 s can be a fraction of a second.
+        {move || panel.server_clock.get().filter(|_| panel.is_emulator()).map(|(clock, _)| {
+            let timeout = pipedrive_webhooks::Policy::default().timeout_ms;
+            let text = if clock.time_scale == 1.0 {
+                "Timeout (R9): 10 s of real time, for this check and for the emulator's deliveries alike.".to_string()
+            } else {
+                format!(
+                    "Timeout (R9): this check waits 10 s of real time, as Pipedrive does. This emulator's deliveries time out after {}: a receiver that passes here can still time out on them.",
+                    timeout_text(timeout, clock.time_scale)
+                )
+            };
+            view! { <p class="timeout-note" data-testid="check-timeout"><RuleText text=text/></p> }
         })}
         <form class="form" on:submit=start data-testid="check-form">
             <div class="field"><label for="check-url">"Receiver URL"</label>
@@ -262,10 +341,10 @@ pub fn CheckPage() -> impl IntoView {
         {move || run.get().filter(|_| panel.is_emulator()).map(|r| {
             let report = r.report.clone();
             view! {
-                {(r.state == "running").then(|| view! {
+                {(r.state == RunState::Running).then(|| view! {
                     <p data-testid="check-progress">
-                        <progress max=r.total.max(1).to_string() value=r.done.to_string() aria-label="Checks done"></progress>
-                        {format!(" {} of {} · {}", r.done, r.total, r.current)}
+                        <progress max=r.progress.total.max(1).to_string() value=r.progress.done.to_string() aria-label="Checks done"></progress>
+                        {format!(" {} of {} · {}", r.progress.done, r.progress.total, r.progress.current)}
                     </p>
                 })}
                 {r.error.clone().map(|e| view! { <p class="error-banner" role="alert">{e}</p> })}

@@ -3,13 +3,14 @@
 //! it started one (R12), the request that was sent, and a Redeliver button. From the emulator's log
 //! (`/_emulator/deliveries`, refreshed while the page is visible) or the sandbox's own.
 
+use crate::components::RuleText;
 use crate::format::{absolute, relative};
 use crate::row_html::rule_html;
 use crate::state::Panel;
 use leptos::prelude::*;
-use pipedrive_webhooks::emulator_api::{control_url, decode_deliveries};
+use pipedrive_webhooks::emulator_api::{control_url, decode_deliveries, timeout_text};
 use pipedrive_webhooks::sandbox::LogResult;
-use pipedrive_webhooks::Millis;
+use pipedrive_webhooks::{Millis, Policy};
 
 /// One attempt, whichever log it comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +88,8 @@ fn rows_html(list: &[Attempt], now: Millis, open: Option<u64>) -> String {
     let mut h = String::with_capacity(list.len() * 400);
     for a in list {
         let key = a.key;
-        let _ = write!(h, r#"<tr data-testid="delivery-{key}"{}><td title=""#, if a.success { "" } else { r#" class="fail""# });
+        // `data-at`: the page's clock rewrites this cell's relative time every second.
+        let _ = write!(h, r#"<tr data-testid="delivery-{key}"{}><td data-at="{}" title=""#, if a.success { "" } else { r#" class="fail""# }, a.at);
         text(absolute(a.at), &mut h);
         h.push_str(r#"">"#);
         text(relative(a.at, now), &mut h);
@@ -99,7 +101,7 @@ fn rows_html(list: &[Attempt], now: Millis, open: Option<u64>) -> String {
         if a.redelivery {
             let _ = write!(h, r#" <span class="badge dup" data-testid="redelivery-{key}">redelivery</span>"#);
         }
-        let _ = write!(h, r#"</td><td>{} of 4</td><td data-testid="delivery-result-{key}">"#, a.attempt);
+        let _ = write!(h, r#"</td><td>{} of 4</td><td class="result" data-testid="delivery-result-{key}">"#, a.attempt);
         rule_html(&a.outcome, &mut h);
         if let Some(n) = a.note {
             h.push_str(r#"<span class="sub">"#);
@@ -115,7 +117,7 @@ fn rows_html(list: &[Attempt], now: Millis, open: Option<u64>) -> String {
         let _ = write!(h, "</td><td>{}</td><td>", if a.counted { "counted" } else { "—" });
         match a.ban_until {
             Some(u) => {
-                let _ = write!(h, "started, until {}", crate::format::clock(u));
+                let _ = write!(h, "until {}", crate::format::clock(u));
             }
             None => h.push('—'),
         }
@@ -168,13 +170,16 @@ pub fn DeliveriesPage() -> impl IntoView {
             let got = match crate::live::get_bytes(&url).await {
                 None => Err("the emulator did not answer: is it running, and does it allow this page (--allow-origin)?".to_string()),
                 Some(body) => decode_deliveries(&body).map(|log| {
+                    // A timeout row says the 10 s were the emulator's (maybe scaled) clock's.
+                    let scale = panel.server_clock.get_untracked().map_or(1.0, |(c, _)| c.time_scale);
+                    let timed_out = if scale == 1.0 { "timeout (no answer in 10 s)".to_string() } else { format!("timed out ({})", timeout_text(Policy::default().timeout_ms, scale)) };
                     log.into_iter()
                         .rev()
                         .map(|d| {
                             let sent = !matches!(d.result.as_str(), "lost" | "dropped");
                             let outcome = match (d.result.as_str(), d.status) {
                                 (_, Some(code)) => format!("HTTP {code}"),
-                                ("timeout", _) => "timeout (no answer in 10 s)".into(),
+                                ("timeout", _) => timed_out.clone(),
                                 ("refused", _) => "connection refused".into(),
                                 ("lost", _) => "lost: banned (R12)".into(),
                                 ("dropped", _) => "dropped: deleted (R13)".into(),
@@ -218,6 +223,24 @@ pub fn DeliveriesPage() -> impl IntoView {
     crate::timers::every(2_000, move || {
         if !paused.get_untracked() && !panel.is_sandbox() && document().visibility_state() == web_sys::VisibilityState::Visible {
             load();
+        }
+    });
+
+    // Relative times tick: a refresh that brings nothing new redraws nothing (the list is equal),
+    // so the time cells are rewritten in place every second, against the clock rules are judged
+    // at (the emulator's, scaled; the sandbox's own).
+    crate::timers::every(1_000, move || {
+        let Some(body) = document().query_selector("[data-testid=deliveries-table] tbody").ok().flatten() else { return };
+        let now = untrack(|| panel.now());
+        let rows = body.children();
+        for i in 0..rows.length() {
+            let Some(cell) = rows.item(i).and_then(|r| r.first_element_child()) else { continue };
+            if let Some(at) = cell.get_attribute("data-at").and_then(|a| a.parse::<Millis>().ok()) {
+                let text = relative(at, now);
+                if cell.text_content().as_deref() != Some(text.as_str()) {
+                    cell.set_text_content(Some(&text));
+                }
+            }
         }
     });
 
@@ -278,6 +301,13 @@ pub fn DeliveriesPage() -> impl IntoView {
         } else {
             "Every attempt the emulator made, newest first, refreshed every 2 s while this page is visible. Redeliver sends an event again as a fresh attempt chain (Pipedrive itself cannot)."
         }}</p>
+        {move || panel.server_clock.get().filter(|_| panel.is_emulator()).map(|(clock, _)| view! {
+            <p class="timeout-note" data-testid="deliveries-timeout"><RuleText text=format!(
+                "Timeout (R9): {}{}",
+                timeout_text(Policy::default().timeout_ms, clock.time_scale),
+                if clock.time_scale == 1.0 { "." } else { ": a receiver slower than that fails every delivery here, though it passes the receiver check (10 s of real time, as Pipedrive)." }
+            )/></p>
+        })}
         {move || (!panel.is_sandbox() && !panel.is_emulator()).then(|| view! {
             <p class="notice" role="status" data-testid="deliveries-not-emulator">"Pipedrive shows no delivery log: this page shows the sandbox's or a local emulator's. Switch to the sandbox, or connect to an emulator (cargo xtask emulate)."</p>
         })}
@@ -309,6 +339,12 @@ pub fn DeliveriesPage() -> impl IntoView {
             crate::components::refocus_soon(crate::components::focused_testid());
             match shown.get() {
             Err(e) => view! { <div class="error-state" role="alert" data-testid="deliveries-load-error"><strong>{e}</strong></div> }.into_any(),
+            Ok(list) if list.is_empty() && all.with(|a| a.as_ref().is_ok_and(|a| !a.is_empty())) => view! {
+                <div class="empty" data-testid="deliveries-no-match">
+                    <p>"No deliveries match these filters."</p>
+                    <button class="btn small" data-testid="deliveries-clear-filters" on:click=move |_| { webhook_filter.set(String::new()); result_filter.set(String::new()); }>"Clear filters"</button>
+                </div>
+            }.into_any(),
             Ok(list) if list.is_empty() => view! {
                 <div class="empty" data-testid="deliveries-empty"><p>{if panel.is_sandbox() { "No deliveries yet: trigger an event on the Sandbox tools page." } else { "No deliveries yet: POST an event to /_emulator/events." }}</p></div>
             }.into_any(),

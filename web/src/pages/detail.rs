@@ -22,7 +22,6 @@ pub fn DetailPage(id: Option<u64>) -> impl IntoView {
     let panel = expect_context::<Panel>();
     let nav = expect_context::<Nav>();
     let row = Memo::new(move |_| id.and_then(|id| panel.rows().into_iter().find(|r| r.id == id)));
-    let reveal = RwSignal::new(false);
     let confirm = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
 
@@ -43,8 +42,6 @@ pub fn DetailPage(id: Option<u64>) -> impl IntoView {
                 let id = r.id;
                 let raw = serde_json::to_string_pretty(&mask(&r.raw)).unwrap_or_default();
                 let url = r.url.clone();
-                let listed = r.listed;
-                let password = r.auth_password.clone();
                 let standing = match r.health {
                     Health::Healthy => "Delivering normally (R9).".to_string(),
                     Health::NoDeliveries => "Nothing delivered yet: no event has matched it so far. It is neither failing nor healthy, and nothing predicts its deletion (R13).".to_string(),
@@ -75,25 +72,12 @@ pub fn DetailPage(id: Option<u64>) -> impl IntoView {
                             <dt>"Version"</dt><dd>{r.version.clone()}</dd>
                             <dt>"Added"</dt><dd>{r.added.map(absolute).unwrap_or_else(|| "—".into())}</dd>
                             <dt>"Last delivery"</dt><dd>{r.last_delivery.map(absolute).unwrap_or_else(|| "never".into())}{r.last_status.as_ref().map(|s| format!(" · {}", s.text()))}</dd>
-                            <dt>"Basic auth"</dt>
-                            <dd>
-                                {r.auth_user.clone().unwrap_or_else(|| "none".into())}
-                                {password.clone().map(|p| view! {
-                                    " : "
-                                    <code data-testid="password">{move || if reveal.get() && listed { p.clone() } else { "••••••".to_string() }}</code>
-                                    " "
-                                    // Only a caller that may list the webhook may see its password (R5, R14).
-                                    {if listed {
-                                        view! {
-                                            <button class="btn small" data-testid="reveal" aria-pressed=move || reveal.get().to_string() on:click=move |_| reveal.update(|v| *v = !*v)>
-                                                {move || if reveal.get() { "Hide" } else { "Reveal" }}
-                                            </button>
-                                        }.into_any()
-                                    } else {
-                                        view! { <span class="muted" data-testid="reveal-denied"><RuleText text="hidden: this caller does not list this webhook (R5, R14)"/></span> }.into_any()
-                                    }}
-                                })}
-                            </dd>
+                            // Write-only: Pipedrive returns credentials as ciphertext, so only "set" is shown
+                            // (the sandbox knows its own, and still shows only that: R14).
+                            {r.basic_auth.then(|| view! {
+                                <dt>"Basic auth"</dt>
+                                <dd><span data-testid="basic-auth">"set"</span>" "<span class="muted">"(credentials are write-only: to change them, replace the webhook)"</span></dd>
+                            })}
                         </dl>
                         <section class="standing card" aria-labelledby="standing-title">
                             <h2 id="standing-title">"Standing"</h2>
@@ -150,11 +134,14 @@ pub fn DetailPage(id: Option<u64>) -> impl IntoView {
     }
 }
 
-/// The raw JSON with the Basic-auth password masked (R14).
+/// The raw JSON with the Basic-auth credentials shown as "(set)": never a password, nor the
+/// ciphertext Pipedrive returns in their place (R14).
 fn mask(v: &serde_json::Value) -> serde_json::Value {
     let mut v = v.clone();
-    if let Some(p) = v.get_mut("http_auth_password").filter(|p| !p.is_null()) {
-        *p = serde_json::Value::String("••••••".into());
+    for field in ["http_auth_user", "http_auth_password"] {
+        if let Some(p) = v.get_mut(field).filter(|p| !p.is_null() && p.as_str() != Some("")) {
+            *p = serde_json::Value::String("(set)".into());
+        }
     }
     v
 }

@@ -1,93 +1,37 @@
-//! Sync: bring this installation's app webhooks to a declared set. The core plans
-//! (`sync::plan_sync_with`); this page reads the desired set, shows the plan as a diff, and applies
-//! it through `Panel::create` / `Panel::delete` (deletes first), after a confirmation.
+//! Sync: bring this installation's app webhooks to a declared set. The core reads the desired set
+//! (`desired::read_desired`: every error and warning at once, errors block) and plans
+//! (`sync::plan_sync_with`). A plan is never made from an old list: "Show plan" lists the webhooks
+//! first and Apply lists them again, re-plans, and sends nothing if that plan differs from the one
+//! confirmed (the sandbox is always current, so it lists nothing). The page shows the plan as a
+//! diff with its list's age, and applies it through `Panel::create_unlisted` / `delete_unlisted`
+//! (deletes first) after a confirmation, each step's result in the run's table.
 
 use crate::components::{ConfirmDialog, RuleText};
 use crate::export::desired_json_of_own;
-use crate::live::Doing;
-use crate::state::{LiveState, Panel};
+use crate::live::{Doing, LiveError};
+use crate::state::Panel;
 use html_escape::encode_text_to_string;
 use crate::row_html::rule_html;
 use leptos::prelude::*;
-use pipedrive_webhooks::json_read::{kind_of, ReadJson};
-use pipedrive_webhooks::sync::{plan_sync_with, PlanAction, PlanStep, SyncError, SyncPlan};
-use pipedrive_webhooks::wire::{webhook_json, RemoteWebhook};
-use pipedrive_webhooks::{validate, Millis, NewWebhook, Policy};
+use pipedrive_webhooks::desired::{read_desired, DesiredIssue, DesiredSet, Severity};
+use pipedrive_webhooks::sync::{plan_sync_with, PlanAction, PlanStep, SyncPlan};
+use pipedrive_webhooks::wire::RemoteWebhook;
+use pipedrive_webhooks::{ApiError, Millis, NewWebhook, Policy};
 use serde_json::Value;
 
-/// What the plan is made against: the webhooks this caller lists now.
-enum Current {
-    Ready(Vec<RemoteWebhook>),
-    /// A live list is loading.
-    Waiting,
+/// The live list a plan is made from, and when it answered (this browser's time).
+#[derive(Clone, PartialEq)]
+enum Listed {
+    None,
+    Loading,
+    Ready { list: Vec<RemoteWebhook>, at: Millis },
     Failed(String),
 }
 
-/// The current list: for the sandbox, what its caller (your app, for the chosen user) may list,
-/// decoded as a live list would be; for a live connection, the loaded list.
-fn current_list(panel: Panel) -> Current {
-    if panel.is_sandbox() {
-        let caller = panel.sandbox_caller();
-        let user = panel.acting_user.get();
-        return panel.sandbox.with(|s| {
-            if let Some(why) = s.not_installed(user) {
-                return Current::Failed(why.into());
-            }
-            match s.account.list(&caller) {
-                Ok(entries) => Current::Ready(entries.into_iter().filter_map(|e| RemoteWebhook::from_value(webhook_json(&e.webhook, &e.delivery))).collect()),
-                Err(e) => Current::Failed(e.to_string()),
-            }
-        });
-    }
-    panel.live.with(|l| match l {
-        LiveState::Loaded(list) => Current::Ready(list.clone()),
-        LiveState::Failed(e) => Current::Failed(e.message()),
-        LiveState::Idle | LiveState::Loading => Current::Waiting,
-    })
-}
-
-/// `#2 ("Deals")`: which desired webhook, as the core's reasons number them (from 0).
-fn item_label(index: usize, name: Option<&str>) -> String {
-    match name.filter(|n| !n.trim().is_empty()) {
-        // At most 40 characters of the name: enough to find the item, and a 10 KB name stays out.
-        Some(n) if n.chars().count() > 40 => format!("desired #{index} (\"{}…\")", n.chars().take(40).collect::<String>()),
-        Some(n) => format!("desired #{index} (\"{n}\")"),
-        None => format!("desired #{index}"),
-    }
-}
-
-/// Reads the desired set: a JSON array of webhooks in Pipedrive's field names, each with an
-/// explicit `version`. Every problem found is listed, each naming its item and field.
-fn read_desired(text: &str, policy: &Policy) -> Result<Vec<NewWebhook>, Vec<String>> {
-    let v: Value = serde_json::from_str(text).map_err(|e| vec![format!("Not valid JSON: {e}.")])?;
-    let Value::Array(items) = v else {
-        return Err(vec![format!("Expected a JSON array of webhooks, got {}.", kind_of(&v))]);
-    };
-    let mut desired = Vec::new();
-    let mut errors = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let name = item.get("name").and_then(Value::as_str);
-        match NewWebhook::read(item) {
-            Ok(w) => {
-                // Every problem of every item at once, in the core's words (the planner stops at
-                // the first invalid item).
-                if let Err(invalid) = validate(&w, policy) {
-                    errors.extend(invalid.0.iter().map(|e| format!("{}, field {}: {}", item_label(i, name), e.field.as_str(), e.message)));
-                }
-                // Pipedrive's default version changed before: a desired set states it.
-                if w.version.is_none() {
-                    errors.push(format!("{}, field version: is missing; give \"1.0\" or \"2.0\".", item_label(i, name)));
-                }
-                desired.push(w);
-            }
-            Err(e) => errors.push(format!("{}: {e}.", item_label(i, name))),
-        }
-    }
-    if errors.is_empty() {
-        Ok(desired)
-    } else {
-        Err(errors)
-    }
+/// The desired set as the core reads it, or why the text is not JSON.
+fn read_text(text: &str, policy: &Policy) -> Result<DesiredSet, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("Not valid JSON: {e}."))?;
+    Ok(read_desired(&v, policy))
 }
 
 /// What the plan section shows.
@@ -95,13 +39,15 @@ fn read_desired(text: &str, policy: &Policy) -> Result<Vec<NewWebhook>, Vec<Stri
 enum PlanView {
     /// No desired set submitted yet.
     Nothing,
+    /// The list to plan on is loading.
     Waiting,
     NoList(String),
-    /// The desired set cannot be read or is invalid: each problem.
-    Input(Vec<String>),
-    /// The core refused the plan (past the limit, R2).
+    /// The desired set cannot be read or has errors (shown under the textarea).
+    Input,
+    /// The core refused the plan (past the limit, R2), in its words.
     Refused(String),
-    Ready { plan: SyncPlan, names: Vec<(Option<u64>, String)> },
+    /// `listed_at`: when its list answered (`None`: the sandbox's, always current).
+    Ready { plan: SyncPlan, names: Vec<(Option<u64>, String)>, listed_at: Option<Millis> },
 }
 
 /// One step's result while applying.
@@ -121,6 +67,55 @@ struct Run {
     results: Vec<Outcome>,
     running: bool,
     stopped: Option<String>,
+}
+
+/// Whether two plans send the same requests (what a confirmation agreed to).
+fn same_writes(a: &SyncPlan, b: &SyncPlan) -> bool {
+    a.delete == b.delete && a.create == b.create
+}
+
+/// What to do about duplicates of desired webhooks a plan leaves in place, naming them: the plan
+/// is not in sync while they stay (every event reaches the receiver twice).
+fn duplicates_text(plan: &SyncPlan, names: &[(Option<u64>, String)]) -> String {
+    let named: Vec<String> = plan
+        .duplicates
+        .iter()
+        .map(|id| match names.iter().find(|(i, _)| *i == Some(*id)).map(|(_, n)| n.as_str()).filter(|n| !n.is_empty()) {
+            Some(n) => format!("#{id} (\"{n}\")"),
+            None => format!("#{id}"),
+        })
+        .collect();
+    let (list, them) = match named.as_slice() {
+        [one] => (format!("{one} duplicates a desired webhook"), "it"),
+        [rest @ .., last] => (format!("{} and {last} duplicate desired webhooks", rest.join(", ")), "them"),
+        [] => (String::new(), "them"),
+    };
+    format!("Not in sync: {list}, so every event reaches the receiver twice. Tick Prune to delete {them}, or delete {them} on the Webhooks list.")
+}
+
+/// A failed step's error for the run's table: what went wrong and what to do (a refused field is
+/// fixed in the desired set, not on a form).
+fn step_error(e: &LiveError, doing: Doing) -> String {
+    match e {
+        LiveError::Api(ApiError::InvalidField { .. }) => format!("{}. Fix this entry of the desired set, then plan again.", e.message().trim_end_matches('.')),
+        _ => e.explain(doing),
+    }
+}
+
+/// "Planned on a list from 12 s ago".
+fn age_text(listed_at: Option<Millis>, now: Millis) -> String {
+    match listed_at {
+        None => "Planned on the sandbox's list, which is always current.".into(),
+        Some(at) => match crate::format::relative(at, now).as_str() {
+            "now" => "Planned on a list fetched just now; Apply lists again before it sends anything.".into(),
+            ago => format!("Planned on a list from {ago}; Apply lists again before it sends anything."),
+        },
+    }
+}
+
+/// Every issue of one severity, in the core's words (`[1] ("B"), field version: is missing; …`).
+fn issues_of(set: &DesiredSet, severity: Severity) -> Vec<String> {
+    set.issues.iter().filter(|i| i.severity == severity).map(DesiredIssue::describe).collect()
 }
 
 fn badge_class(action: PlanAction) -> &'static str {
@@ -170,13 +165,13 @@ fn plan_rows_html(steps: &[PlanStep], names: &[(Option<u64>, String)]) -> String
 fn result_rows_html(run: &Run) -> String {
     let mut out = String::new();
     for (i, (s, o)) in run.steps.iter().zip(&run.results).enumerate() {
-        let (class, text) = match o {
-            Outcome::Pending => ("muted", "pending".to_string()),
-            Outcome::Done => ("result-done", "done".to_string()),
-            Outcome::Failed(e) => ("result-failed", format!("failed: {e}")),
-            Outcome::NotSent => ("muted", "not sent".to_string()),
+        let (outcome, class, text) = match o {
+            Outcome::Pending => ("pending", "muted", "pending".to_string()),
+            Outcome::Done => ("done", "result-done", "done".to_string()),
+            Outcome::Failed(e) => ("failed", "result-failed", format!("failed: {e}")),
+            Outcome::NotSent => ("not-sent", "muted", "not sent".to_string()),
         };
-        out.push_str(&format!("<tr data-testid=\"result-row-{i}\">"));
+        out.push_str(&format!("<tr data-testid=\"result-row-{i}\" data-outcome=\"{outcome}\">"));
         badge_cell(&format!("result-action-{i}"), s, &mut out);
         out.push_str("<td class=\"wrap\">");
         out.push_str(&s.id.map(|id| format!("#{id} ")).unwrap_or_else(|| "new ".into()));
@@ -197,23 +192,52 @@ pub fn SyncPage() -> impl IntoView {
     // The text the plan was made from: editing the textarea hides a plan that no longer matches it.
     let submitted = RwSignal::new(None::<String>);
     let prune = RwSignal::new(false);
+    let listed = RwSignal::new(Listed::None);
     let run = RwSignal::new(None::<Run>);
-    // Whether the confirmation is open; it shows (and applies) the plan as it stands.
+    // Whether the confirmation is open; it shows the plan as it stands.
     let confirm = RwSignal::new(false);
-    let export_note = RwSignal::new(None::<String>);
+    // Apply is listing again before it sends anything.
+    let checking = RwSignal::new(false);
+    // Why Apply sent nothing (the list changed since the plan was shown, or could not be read).
+    let not_applied = RwSignal::new(None::<String>);
+    let include_user_ids = RwSignal::new(false);
+    // After an export: what it holds, and the Basic-auth credentials to fill in.
+    let export_note = RwSignal::new(None::<(String, Option<String>)>);
+    // The list's age, redrawn every second.
+    let tick = RwSignal::new(0u32);
+    crate::timers::every(1_000, move || tick.update(|t| *t += 1));
+    // Another connection: a plan made on the previous one's list means nothing here.
+    Effect::new(move |before: Option<crate::state::Active>| {
+        let now = panel.active.get();
+        if before.is_some_and(|b| b != now) {
+            listed.set(Listed::None);
+            submitted.set(None);
+            run.set(None);
+            not_applied.set(None);
+        }
+        now
+    });
 
+    let desired = Memo::new(move |_| submitted.get().map(|t| read_text(&t, &panel.policy())));
     let view_of_plan = Memo::new(move |_| {
-        let Some(source) = submitted.get() else { return PlanView::Nothing };
-        let desired = match read_desired(&source, &panel.policy()) {
-            Ok(d) => d,
-            Err(errors) => return PlanView::Input(errors),
+        let set = match desired.get() {
+            None => return PlanView::Nothing,
+            Some(Ok(set)) if !set.has_errors() => set,
+            Some(_) => return PlanView::Input,
         };
-        let list = match current_list(panel) {
-            Current::Ready(list) => list,
-            Current::Waiting => return PlanView::Waiting,
-            Current::Failed(e) => return PlanView::NoList(e),
+        let (list, listed_at) = if panel.is_sandbox() {
+            match panel.sandbox_list() {
+                Ok(list) => (list, None),
+                Err(e) => return PlanView::NoList(e.message()),
+            }
+        } else {
+            match listed.get() {
+                Listed::Ready { list, at } => (list, Some(at)),
+                Listed::Failed(e) => return PlanView::NoList(e),
+                Listed::None | Listed::Loading => return PlanView::Waiting,
+            }
         };
-        match plan_sync_with(&list, &desired, &panel.policy(), prune.get()) {
+        match plan_sync_with(&list, &set.webhooks, &panel.policy(), prune.get()) {
             Ok(plan) => {
                 let names = plan
                     .steps
@@ -221,39 +245,59 @@ pub fn SyncPage() -> impl IntoView {
                     .map(|s| {
                         let name = match (s.id, s.desired_index) {
                             (Some(id), _) => list.iter().find(|w| w.id == Some(id)).and_then(|w| w.name.clone()),
-                            (None, Some(i)) => desired.get(i).map(|d| d.name.clone()),
+                            (None, Some(i)) => set.webhooks.get(i).map(|d| d.webhook.name.clone()),
                             _ => None,
                         };
                         (s.id, name.unwrap_or_default())
                     })
                     .collect();
-                PlanView::Ready { plan, names }
+                PlanView::Ready { plan, names, listed_at }
             }
-            Err(SyncError::Invalid { index, errors }) => {
-                let label = item_label(index, desired.get(index).map(|d| d.name.as_str()));
-                PlanView::Input(errors.0.iter().map(|e| format!("{label}, field {}: {}", e.field.as_str(), e.message)).collect())
-            }
-            Err(e @ SyncError::LimitExceeded { .. }) => PlanView::Refused(format!("Refused, nothing sent: {e}.")),
+            // The limit's advice is the core's, said once (the same whether or not Prune is ticked
+            // when pruning cannot make it fit).
+            Err(e) => PlanView::Refused(format!("Refused, nothing sent: {e}.")),
         }
     });
     let running = move || run.with(|r| r.as_ref().is_some_and(|r| r.running));
+    let busy = move || running() || checking.get() || listed.with(|l| *l == Listed::Loading);
     // Sync manages an app's own webhooks: with a user's API token, what it creates are general
     // webhooks, which no plan counts as the app's, so it would never converge.
     let as_user = move || panel.live_connection().is_some_and(|c| !c.oauth);
 
-    let plan_now = move || {
-        export_note.set(None);
-        submitted.set(Some(text.get_untracked()));
+    // A fresh list for the plan (live only: the sandbox's is always current).
+    let list_for_plan = move || {
+        listed.set(Listed::Loading);
+        leptos::task::spawn_local(async move {
+            let result = panel.list_now().await;
+            listed.set(match result {
+                Ok(list) => Listed::Ready { list, at: js_sys::Date::now() as Millis },
+                Err(e) => Listed::Failed(e.explain(Doing::List)),
+            });
+        });
     };
-    let export_current = move |_| match untrack(|| current_list(panel)) {
-        Current::Ready(list) => {
-            let json = desired_json_of_own(&list);
-            text.set(json.clone());
-            submitted.set(Some(json));
-            export_note.set(Some("The app's own webhooks as listed now; Basic-auth passwords are left out (a missing password keeps the one set).".into()));
+    let plan_from = move |source: String| {
+        not_applied.set(None);
+        submitted.set(Some(source));
+        // A set with errors is not planned, so its list would be a request for nothing.
+        let plannable = desired.get_untracked().is_some_and(|d| d.is_ok_and(|s| !s.has_errors()));
+        if plannable && !untrack(|| panel.is_sandbox()) {
+            list_for_plan();
         }
-        Current::Waiting => export_note.set(Some("The current list is still loading.".into())),
-        Current::Failed(e) => export_note.set(Some(format!("No current list: {e}"))),
+    };
+    let export_current = move |_| {
+        let include = include_user_ids.get_untracked();
+        leptos::task::spawn_local(async move {
+            match panel.list_now().await {
+                Ok(list) => {
+                    let export = desired_json_of_own(&list, include);
+                    text.set(export.text.clone());
+                    submitted.set(None);
+                    let what = if include { "The app's own webhooks as listed now, with their user ids." } else { "The app's own webhooks as listed now, without user ids (tick \"include user ids\" to keep them)." };
+                    export_note.set(Some((what.to_string(), export.note())));
+                }
+                Err(e) => export_note.set(Some((format!("No current list: {}", e.explain(Doing::List)), None))),
+            }
+        });
     };
     let on_file = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;
@@ -265,15 +309,15 @@ pub fn SyncPage() -> impl IntoView {
             let body = v.as_string().unwrap_or_default();
             text.set(body.clone());
             export_note.set(None);
-            submitted.set(Some(body));
+            plan_from(body);
         });
         let _ = file.text().then(&loaded);
         // Called once by the promise; small enough to leave to the page's lifetime.
         loaded.forget();
     };
 
-    let apply = move |plan: SyncPlan| {
-        // Deletes first (they free slots, R2), then creates: the plan's own order.
+    // Sends a plan's steps, deletes first (they free slots, R2), then creates: the plan's own order.
+    let send = move |plan: SyncPlan| {
         let mut inputs = plan.create.clone().into_iter();
         let work: Vec<(PlanStep, Option<NewWebhook>)> = plan
             .steps
@@ -302,8 +346,8 @@ pub fn SyncPage() -> impl IntoView {
                     break;
                 }
                 let result = match (step.action, step.id, input) {
-                    (PlanAction::Delete, Some(id), _) => panel.delete_unlisted(id).await.map_err(|e| e.message()).inspect(|_| deleted += 1),
-                    (PlanAction::Create, _, Some(w)) => panel.create_unlisted(w).await.map(|_| ()).map_err(|e| e.explain(Doing::Create)).inspect(|_| created += 1),
+                    (PlanAction::Delete, Some(id), _) => panel.delete_unlisted(id).await.map_err(|e| step_error(&e, Doing::Delete)).inspect(|_| deleted += 1),
+                    (PlanAction::Create, _, Some(w)) => panel.create_unlisted(w).await.map(|_| ()).map_err(|e| step_error(&e, Doing::Create)).inspect(|_| created += 1),
                     _ => Err("nothing to send for this step".into()),
                 };
                 if result.is_err() {
@@ -323,20 +367,53 @@ pub fn SyncPage() -> impl IntoView {
                     r.running = false;
                 }
             });
-            // One reload for the whole run (the sandbox is always current).
-            panel.refresh();
             panel.notify(format!("Sync applied: {deleted} deleted, {created} created{}", if failed > 0 { format!(", {failed} failed") } else { String::new() }));
+            // One list for the whole run, and the plan made again on it (the sandbox is always
+            // current): what is shown next is what is there, failed steps included.
+            if !untrack(|| panel.is_sandbox()) {
+                let after = panel.list_now().await;
+                listed.set(match after {
+                    Ok(list) => Listed::Ready { list, at: js_sys::Date::now() as Millis },
+                    Err(e) => Listed::Failed(e.explain(Doing::List)),
+                });
+            }
+        });
+    };
+    // Confirmed: list again, plan again, and send only if that plan sends what was confirmed.
+    let apply = move |shown: SyncPlan| {
+        not_applied.set(None);
+        if untrack(|| panel.is_sandbox()) {
+            send(shown);
+            return;
+        }
+        checking.set(true);
+        leptos::task::spawn_local(async move {
+            let fresh = panel.list_now().await;
+            checking.set(false);
+            match fresh {
+                Ok(list) => {
+                    listed.set(Listed::Ready { list, at: js_sys::Date::now() as Millis });
+                    match view_of_plan.try_get_untracked() {
+                        Some(PlanView::Ready { plan, .. }) if same_writes(&plan, &shown) => send(plan),
+                        Some(_) => not_applied.set(Some(
+                            "Nothing applied: the webhooks changed since this plan was shown. Here is the plan on the list just fetched: check it, and apply it if it is right.".into(),
+                        )),
+                        None => {}
+                    }
+                }
+                Err(e) => not_applied.set(Some(format!("Nothing applied: listing the webhooks again failed: {}", e.explain(Doing::List)))),
+            }
         });
     };
 
     let plan_section = move || match view_of_plan.get() {
         PlanView::Nothing => ().into_any(),
-        PlanView::Waiting => view! { <p class="muted" data-testid="sync-waiting">"Loading the current list…"</p> }.into_any(),
+        PlanView::Waiting => view! { <p class="muted" role="status" data-testid="sync-waiting">"Listing the webhooks to plan on…"</p> }.into_any(),
         PlanView::NoList(e) => view! { <p class="error-banner" role="alert" data-testid="sync-no-list">"No current list to plan against: "{e}</p> }.into_any(),
         // Shown under the textarea instead (see below).
-        PlanView::Input(_) => ().into_any(),
+        PlanView::Input => ().into_any(),
         PlanView::Refused(e) => view! { <p class="error-banner" role="alert" data-testid="sync-refused"><RuleText text=e/></p> }.into_any(),
-        PlanView::Ready { plan, names } => {
+        PlanView::Ready { plan, names, listed_at } => {
             let summary = format!(
                 "{} to delete, {} to create, {} kept, {} surplus, {} not this app's",
                 plan.delete.len(),
@@ -346,13 +423,17 @@ pub fn SyncPage() -> impl IntoView {
                 plan.untouched.len()
             );
             let in_sync = plan.in_sync();
+            let writes = !plan.create.is_empty() || !plan.delete.is_empty();
+            let duplicates = (!plan.duplicates.is_empty()).then(|| duplicates_text(&plan, &names));
             view! {
                 <h2>"Plan"</h2>
+                <p class="muted" data-testid="sync-list-age">{move || { tick.track(); age_text(listed_at, js_sys::Date::now() as Millis) }}</p>
                 {if in_sync {
                     view! { <p class="in-sync" role="status" data-testid="sync-in-sync">"In sync: nothing to do"</p> }.into_any()
                 } else {
                     view! { <p data-testid="sync-summary">{summary}</p> }.into_any()
                 }}
+                {duplicates.map(|t| view! { <p class="warning" role="alert" data-testid="sync-duplicates">{t}</p> })}
                 <div class="table-wrap">
                 <table class="plan" data-testid="sync-plan-table">
                     <thead><tr>
@@ -364,12 +445,12 @@ pub fn SyncPage() -> impl IntoView {
                     <tbody inner_html=plan_rows_html(&plan.steps, &names)></tbody>
                 </table>
                 </div>
-                {(!in_sync).then(|| view! {
+                {writes.then(|| view! {
                     <div class="actions sync-apply">
                         <button class="btn primary" data-testid="sync-apply"
-                            disabled=move || running() || as_user() || panel.api_blocked_now().is_some()
+                            disabled=move || busy() || as_user() || panel.api_blocked_now().is_some()
                             on:click=move |_| confirm.set(true)>"Apply…"</button>
-                        <span class="help"><RuleText text="Deletes go first (they free slots under R2), then creates. You confirm first."/></span>
+                        <span class="help"><RuleText text="Deletes go first (they free slots under R2), then creates. You confirm first; the webhooks are listed again before anything is sent."/></span>
                     </div>
                 })}
             }
@@ -380,14 +461,25 @@ pub fn SyncPage() -> impl IntoView {
     let run_section = move || {
         run.get().map(|r| {
             let total = r.results.len();
-            let finished = r.results.iter().filter(|o| matches!(o, Outcome::Done | Outcome::Failed(_))).count();
-            let label = format!("Applied {finished} of {total}");
+            let done = r.results.iter().filter(|o| **o == Outcome::Done).count();
+            let failed = r.results.iter().filter(|o| matches!(o, Outcome::Failed(_))).count();
+            // A failure is said where the user looks, not only in the toast.
+            let label = match failed {
+                0 => format!("Applied {done} of {total}"),
+                n => format!("Applied {done} of {total}: {n} failed"),
+            };
+            let heading = match (r.running, failed) {
+                (true, _) => "Applying…",
+                (false, 0) => "Applied",
+                (false, _) => "Applied, with failures",
+            };
+            let (sent, label_class, label_role) = (done + failed, if failed > 0 { "result-failed" } else { "" }, (failed > 0).then_some("alert"));
             view! {
                 <section class="sync-run" aria-label="Applying the plan">
-                    <h2>{if r.running { "Applying…" } else { "Applied" }}</h2>
+                    <h2>{heading}</h2>
                     <div class="progress-line">
-                        <progress data-testid="sync-progress" max=total.max(1) value=finished aria-label="Sync progress"></progress>
-                        <span data-testid="sync-progress-text">{label}</span>
+                        <progress data-testid="sync-progress" max=total.max(1) value=sent aria-label="Sync progress"></progress>
+                        <span data-testid="sync-progress-text" class=label_class role=label_role>{label}</span>
                     </div>
                     {r.stopped.clone().map(|s| view! { <p class="error-banner" role="alert" data-testid="sync-stopped">{s}</p> })}
                     <div class="table-wrap">
@@ -408,7 +500,7 @@ pub fn SyncPage() -> impl IntoView {
     view! {
         <h1>"Sync"</h1>
         <p class="muted intro">
-            <RuleText text="Declare the webhooks your app should have, then bring this installation to that set: the plan keeps what matches, creates what is missing and, if you prune, deletes duplicates and leftovers. Only your app's own webhooks are touched (R5, R6); a plan past the limit is refused (R2)."/>
+            <RuleText text="Declare the webhooks your app should have, then bring this installation to that set: the plan keeps what matches, creates what is missing and, if you prune, deletes duplicates and leftovers. Only your app's own webhooks are touched (R5, R6); a plan past the limit is refused (R2). Show plan lists the webhooks first, and Apply lists them again before it sends anything."/>
         </p>
         {move || as_user().then(|| view! {
             <p class="notice" role="status" data-testid="sync-as-user">"This connection uses a user's API token: sync manages an app's own webhooks, so connect with an OAuth access token (as the app) to apply a plan."</p>
@@ -420,30 +512,50 @@ pub fn SyncPage() -> impl IntoView {
                     prop:value=move || text.get()
                     on:input=move |ev| { text.set(event_target_value(&ev)); submitted.set(None); }></textarea>
                 <small class="help" id="sync-format">
-                    "A JSON array; each webhook has subscription_url, event_action, event_object, name and version (\"1.0\" or \"2.0\"), and optionally user_id, http_auth_user, http_auth_password. The same file the CLI reads."
+                    "A JSON array; each webhook has subscription_url, event_action, event_object, name and version (\"1.0\" or \"2.0\"), and optionally user_id, http_auth_user, http_auth_password and replace_credentials. Pipedrive never returns credentials, so a plan never compares them: set replace_credentials to true to replace a webhook with new ones. The same file the CLI reads."
                 </small>
-                {move || match view_of_plan.get() {
-                    PlanView::Input(errors) => Some(view! {
-                        <div class="field-error sync-errors" role="alert" data-testid="sync-error">
-                            <ul>{errors.into_iter().map(|e| view! { <li data-testid="sync-error-item">{e}</li> }).collect_view()}</ul>
-                        </div>
-                    }),
-                    _ => None,
-                }}
-                {move || export_note.get().map(|n| view! { <p class="help" data-testid="sync-export-note">{n}</p> })}
+                {move || desired.get().map(|read| {
+                    let (errors, warnings) = match read {
+                        Err(e) => (vec![e], Vec::new()),
+                        Ok(set) => (issues_of(&set, Severity::Error), issues_of(&set, Severity::Warning)),
+                    };
+                    view! {
+                        {(!errors.is_empty()).then(|| view! {
+                            <div class="field-error sync-errors" role="alert" data-testid="sync-error">
+                                <ul>{errors.into_iter().map(|e| view! { <li data-testid="sync-error-item">{e}</li> }).collect_view()}</ul>
+                            </div>
+                        })}
+                        {(!warnings.is_empty()).then(|| view! {
+                            <div class="warning sync-errors" role="status" data-testid="sync-warnings">
+                                "Warnings (they do not stop the plan):"
+                                <ul>{warnings.into_iter().map(|w| view! { <li data-testid="sync-warning-item">{w}</li> }).collect_view()}</ul>
+                            </div>
+                        })}
+                    }
+                })}
+                {move || export_note.get().map(|(what, auth)| view! {
+                    <p class="help" data-testid="sync-export-note">{what}</p>
+                    {auth.map(|a| view! { <p class="warning" role="status" data-testid="sync-export-auth">{a}</p> })}
+                })}
             </div>
             <div class="actions sync-actions">
-                <button class="btn primary" data-testid="sync-plan" on:click=move |_| plan_now()>"Show plan"</button>
+                <button class="btn primary" data-testid="sync-plan" disabled=busy on:click=move |_| { export_note.set(None); plan_from(text.get_untracked()); }>"Show plan"</button>
                 <label class="btn file-btn">"Upload a file…"
                     <input type="file" class="sr-only" accept=".json,application/json" data-testid="sync-file" on:change=on_file/>
                 </label>
                 <button class="btn" data-testid="sync-export-current" on:click=export_current>"Export the current set"</button>
+                <label class="check-inline">
+                    <input type="checkbox" data-testid="sync-export-user-ids" prop:checked=move || include_user_ids.get() on:change=move |ev| include_user_ids.set(event_target_checked(&ev))/>
+                    " include user ids"
+                </label>
                 <label class="check-inline">
                     <input type="checkbox" data-testid="sync-prune" prop:checked=move || prune.get() on:change=move |ev| prune.set(event_target_checked(&ev))/>
                     " Prune (delete own webhooks that are not desired)"
                 </label>
             </div>
         </div>
+        {move || checking.get().then(|| view! { <p class="muted" role="status" data-testid="sync-checking">"Listing the webhooks again before applying…"</p> })}
+        {move || not_applied.get().map(|t| view! { <p class="error-banner" role="alert" data-testid="sync-not-applied">{t}</p> })}
         {plan_section}
         {run_section}
         {move || confirm.get().then(|| match view_of_plan.get() { PlanView::Ready { plan, .. } => Some(plan), _ => None }).flatten().map(|plan| {

@@ -80,8 +80,10 @@ pub fn WebhooksPage() -> impl IntoView {
     });
 
     let selected = RwSignal::new(BTreeSet::<u64>::new());
-    // Export: Basic-auth passwords only when asked for (R14).
-    let include_passwords = RwSignal::new(false);
+    // Export: user ids only when asked for (a set reused elsewhere must not carry this user's);
+    // Basic-auth credentials never (Pipedrive never returns them): a placeholder, flagged.
+    let include_user_ids = RwSignal::new(false);
+    let export_note = RwSignal::new(None::<String>);
     let confirm = RwSignal::new(None::<Vec<(u64, String)>>);
     let error = RwSignal::new(None::<String>);
 
@@ -278,17 +280,22 @@ pub fn WebhooksPage() -> impl IntoView {
         <div class="export-bar" role="group" aria-label="Export the shown list" hidden=move || !has_data() || visible.with(Vec::is_empty)>
             <span class="muted">"Export the shown list:"</span>
             <button class="btn small" data-testid="export-json"
-                on:click=move |_| download("webhooks.json", "application/json", &visible.with_untracked(|rows| desired_json(rows, include_passwords.get_untracked())))>
+                on:click=move |_| {
+                    let export = visible.with_untracked(|rows| desired_json(rows, include_user_ids.get_untracked()));
+                    download("webhooks.json", "application/json", &export.text);
+                    export_note.set(export.note());
+                }>
                 "JSON (desired set)"
             </button>
             <label class="check-inline">
-                <input type="checkbox" data-testid="export-passwords" prop:checked=move || include_passwords.get()
-                    on:change=move |ev| include_passwords.set(event_target_checked(&ev))/>
-                " include passwords"
+                <input type="checkbox" data-testid="export-user-ids" prop:checked=move || include_user_ids.get()
+                    on:change=move |ev| include_user_ids.set(event_target_checked(&ev))/>
+                " include user ids"
             </label>
             <button class="btn small" data-testid="export-csv"
                 on:click=move |_| download("webhooks.csv", "text/csv;charset=utf-8", &visible.with_untracked(|rows| csv(rows)))>"CSV"</button>
         </div>
+        {move || export_note.get().map(|n| view! { <p class="warning" role="status" data-testid="export-note">{n}</p> })}
         {move || error.get().map(|e| view! { <p class="error-banner" role="alert" data-testid="list-error">{e}</p> })}
         {move || match shown.get() {
             Shown::Loading => view! {
