@@ -151,6 +151,7 @@ pub fn read_desired(v: &Value, policy: &Policy) -> DesiredSet {
         )));
         return set;
     }
+    let mut seen = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let name = item.get("name").and_then(Value::as_str).map(short_name);
         let mut issue = |severity, field: Option<&str>, message: String| {
@@ -198,6 +199,16 @@ pub fn read_desired(v: &Value, policy: &Policy) -> DesiredSet {
         }
         match validate(&webhook, policy) {
             Ok(valid) => {
+                // Declared twice: planned once, so the later entry's name and credentials would be
+                // dropped without a word (the same key as the plan's and duplicate detection's).
+                let key = (crate::duplicate::url_key(&valid.subscription_url), valid.event_action.as_str().to_string(), valid.event_object.clone(), valid.version, valid.user_id);
+                match seen.iter().find(|(k, _)| *k == key) {
+                    Some((_, first)) => issue(Severity::Warning, None, format!("the same subscription as [{first}] (URL, action, object, version, user): planned once, with [{first}]'s name and credentials")),
+                    None => seen.push((key, index)),
+                }
+                if webhook.http_auth_user.as_deref().is_some_and(|u| !u.is_empty()) && webhook.http_auth_password.as_deref().unwrap_or("").is_empty() {
+                    issue(Severity::Warning, Some("http_auth_password"), "missing: Pipedrive will send Basic auth with an empty password".into());
+                }
                 // A missing version is an error here (said above), not the create form's warning.
                 for w in valid.warnings.into_iter().filter(|w| w.code != crate::validation::WarningCode::VersionDefaulted) {
                     issue(Severity::Warning, Some(w.field.as_str()), w.message);
@@ -326,6 +337,21 @@ mod tests {
         assert_eq!(set.issues.len(), 1);
         assert!(set.issues[0].message.contains("at most 1000"), "{:?}", set.issues);
         assert!(read_desired(&json!({"a": 1}), &Policy::default()).has_errors());
+    }
+
+    #[test]
+    fn a_subscription_declared_twice_and_a_user_without_password_are_said() {
+        let mut again = entry();
+        again["subscription_url"] = json!("https://EXAMPLE.com/pd/");
+        again["name"] = json!("Again");
+        let mut no_password = entry();
+        no_password["event_action"] = json!("create");
+        no_password["http_auth_user"] = json!("pd");
+        let set = read_desired(&json!([entry(), again, no_password]), &Policy::default());
+        assert!(!set.has_errors(), "{:?}", set.issues);
+        let texts: Vec<String> = set.issues.iter().map(DesiredIssue::describe).collect();
+        assert!(texts.iter().any(|t| t.starts_with("[1] (\"Again\"): the same subscription as [0]")), "{texts:?}");
+        assert!(texts.iter().any(|t| t.starts_with("[2] (\"Deals\"), field http_auth_password: missing")), "{texts:?}");
     }
 
     #[test]

@@ -65,8 +65,8 @@ fn rate_limited_text(scope: RateLimitScope, retry_after_ms: Option<Millis>) -> S
     match (scope, retry_after_ms) {
         (RateLimitScope::Burst, Some(ms)) => format!("rate limited (burst limit): retry in {} s", crate::time::seconds_text(ms)),
         (RateLimitScope::Burst, None) => "rate limited (burst limit): retry later, backing off".into(),
-        (RateLimitScope::Daily, Some(ms)) => format!("rate limited: the daily API request budget is used up; it resets in {}", crate::time::wait_text(ms)),
-        (RateLimitScope::Daily, None) => "rate limited: the daily API request budget is used up; it resets at midnight Pipedrive server time".into(),
+        (RateLimitScope::Daily, Some(ms)) => format!("rate limited: the company's daily token budget is used up; it resets in {}", crate::time::wait_text(ms)),
+        (RateLimitScope::Daily, None) => "rate limited: the company's daily token budget is used up; it resets at midnight Pipedrive server time".into(),
     }
 }
 

@@ -385,7 +385,7 @@ test("bad flags exit 2 with one line; a folder without a panel is named", () => 
     [["extra"], /unexpected argument "extra"/],
     [["--dist", dist, "--pipedrive-upstream", "ftp://x"], /--pipedrive-upstream must be an http or https URL/],
     [["--dist", dist, "--pipedrive-upstream", "http://u:p@127.0.0.1:1"], /user or password/],
-    [["--dist", path.join(tmp, "nowhere")], /no built panel in .*nowhere: run `cargo xtask dist-js`/],
+    [["--dist", path.join(tmp, "nowhere")], /no built panel in .*nowhere: --dist needs a folder with the panel's index\.html/],
   ]) {
     const r = run(...args);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);

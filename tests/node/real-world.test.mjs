@@ -63,7 +63,7 @@ test("every real-world error decodes to its code, and a 429 says which limit it 
   }
   const daily = caught(() => pw.decodeResponse("list", { status: 429, headers: { "retry-after": "3939" }, body: '{"success":false,"error":"daily request budget exceeded","errorCode":429}' }));
   assert.equal(daily.scope, "daily");
-  assert.match(daily.message, /daily API request budget is used up; it resets in about 66 min/);
+  assert.match(daily.message, /daily token budget is used up; it resets in about 66 min/);
   const burst = caught(() => pw.decodeResponse("delete", { status: 429, headers: { "retry-after": "2" }, body: "" }));
   assert.equal(burst.scope, "burst");
   assert.match(burst.message, /burst limit/);

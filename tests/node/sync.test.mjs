@@ -159,7 +159,7 @@ test("Pipedrive's real 429s: the 10 s burst penalty is waited out; a daily budge
     assert.deepEqual(progress, [{ phase: "wait", waitMs: 10_000, retry: 1, of: 3 }]);
     assert.equal(report.complete, false);
     assert.equal(report.failed[0].code, "RATE_LIMITED");
-    assert.match(report.failed[0].message, /daily API request budget is used up/);
+    assert.match(report.failed[0].message, /daily token budget is used up/);
     assert.equal(report.notBefore, 7_000, "nothing before the Retry-After it gave");
     assert.equal(api.requests.length, 3, "the 429, the list, the refused create: no retry of a daily 429");
   } finally {
@@ -205,7 +205,7 @@ test("the CLI's list goes through the same RateLimitRetry: a burst 429 is waited
     api.forced.push(json(429, { success: false, error: "daily request budget exceeded", errorCode: 429 }, { "retry-after": "3939" }));
     const daily = await run(["list", "--base-url", api.url, "--access-token-env", "PW_TOKEN"], env);
     assert.equal(daily.code, 1);
-    assert.match(daily.stderr, /daily API request budget is used up; it resets in about 66 min; try again after \d{4}-/);
+    assert.match(daily.stderr, /daily token budget is used up; it resets in about 66 min; try again after \d{4}-/);
     assert.equal(api.requests.length, 3, "a daily 429 is never retried");
   } finally {
     await api.close();
@@ -418,4 +418,28 @@ test("the CLI as a hostile network sees it: no redirect followed, answers bounde
     await new Promise((r) => hostile.close(r));
     await new Promise((r) => elsewhere.close(r));
   }
+});
+
+test("plan --json and sync --json never print a credential; odd tokens are refused unshown; --version", async () => {
+  await reset();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pw-json-"));
+  const file = path.join(dir, "desired.json");
+  fs.writeFileSync(file, JSON.stringify([hook(1, { http_auth_user: "pipedrive", http_auth_password: "hunter2-SECRET" }), hook(1, { subscription_url: "https://hooks.example.com/1/", name: "again" })]));
+  const env = { PW_TOKEN: "app-token-admin" };
+  const plan = await run(["plan", file, "--base-url", emulator.url, "--access-token-env", "PW_TOKEN", "--json"], env);
+  assert.equal(plan.code, 2, plan.stderr);
+  assert.doesNotMatch(plan.stdout + plan.stderr, /hunter2|SECRET/);
+  assert.equal(JSON.parse(plan.stdout).create[0].http_auth_password, "(set)");
+  assert.match(plan.stderr, /warning: .*\[1\] \("again"\): the same subscription as \[0\]/, "a twin in the set is said, not dropped silently");
+  const sync = await run(["sync", file, "--base-url", emulator.url, "--access-token-env", "PW_TOKEN", "--json"], env);
+  assert.equal(sync.code, 0, sync.stderr);
+  assert.doesNotMatch(sync.stdout + sync.stderr, /hunter2|SECRET/);
+  assert.equal(JSON.parse(sync.stdout).created.length, 1);
+  const odd = await run(["list", "--base-url", emulator.url, "--access-token-env", "PW_TOKEN"], { PW_TOKEN: "ünï€ode-SECRET" });
+  assert.equal(odd.code, 1);
+  assert.match(odd.stderr, /the token in PW_TOKEN has characters outside ASCII/);
+  assert.doesNotMatch(odd.stderr, /SECRET|ünï/);
+  const version = await run(["--version"]);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")).version);
 });

@@ -44,7 +44,8 @@ options:
   --prune                 also delete your app's own webhooks that are not in DESIRED.json
   --yes                   apply deletions without asking
   --dry-run               sync: plan and report, send no write request
-  --json                  machine-readable output
+  --json                  machine-readable output (list, plan, sync); credentials always "(set)"
+  --version               the package's version
   -h, --help              this text
 
 serve options:
@@ -128,6 +129,7 @@ function config(values) {
 /** A token that cannot travel in a header is refused here, never echoed (it is a secret). */
 function checkToken(token, name) {
   if (/[\u0000-\u001f\u007f]/.test(token) || token !== token.trim()) fail(`the token in ${name} has a line break, a control character or surrounding spaces: check the variable (it is not shown)`);
+  if (/[^\u0020-\u007e]/.test(token)) fail(`the token in ${name} has characters outside ASCII, which no HTTP header carries: check the variable (it is not shown)`);
 }
 
 /** An API error in one line: the API's message and what to do (a plan's refusal already says it). */
@@ -194,6 +196,7 @@ const OPTIONS = {
   "dry-run": { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
 };
 const SERVE_OPTIONS = {
   port: { type: "string" },
@@ -239,10 +242,20 @@ async function serve(argv) {
 /** The package's health words for people: `no_deliveries` → "no deliveries yet". */
 const HEALTH_TEXT = { no_deliveries: "no deliveries yet" };
 
+/** A plan for printing: the credentials it would send are "(set)", never their values (R14). */
+function withoutSecrets(plan) {
+  const masked = (w) => Object.fromEntries(Object.entries(w).map(([k, v]) => [k, k.startsWith("http_auth_") && v ? "(set)" : v]));
+  return { ...plan, create: plan.create.map(masked) };
+}
+
 async function main(argv) {
   if (commandOf(argv) === "serve") return serve(argv);
   const { values, positionals } = parseArgsOrFail({ args: argv, allowPositionals: true, options: OPTIONS });
   const [command, file, extra] = positionals;
+  if (values.version) {
+    console.log(JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")).version);
+    return 0;
+  }
   if (values.help || !command) {
     console.log(HELP);
     return values.help ? 0 : 1;
@@ -269,7 +282,7 @@ async function main(argv) {
       const report = await pw.syncWebhooks(cfg, desired, { prune: !!values.prune, dryRun: true });
       if (report.failed.length) throw Object.assign(new Error(report.failed[0].message), { code: report.failed[0].code });
       const plan = report.plan;
-      if (values.json) console.log(JSON.stringify(plan, null, 2));
+      if (values.json) console.log(JSON.stringify(withoutSecrets(plan), null, 2));
       else {
         printPlan(plan);
         const dups = plan.duplicates.length ? `; ${plan.duplicates.length} duplicate(s) of desired webhooks (#${plan.duplicates.join(", #")}): every event arrives twice; sync with --prune, or delete them` : "";
@@ -306,7 +319,8 @@ async function main(argv) {
           }
         },
       });
-      if (report.dryRun && report.plan) {
+      if (values.json) console.log(JSON.stringify({ ...report, plan: report.plan && withoutSecrets(report.plan) }, null, 2));
+      else if (report.dryRun && report.plan) {
         // What a real run would send, as `plan` shows it.
         printPlan(report.plan);
         console.log(`dry run, nothing sent: would delete ${report.plan.delete.length} and create ${report.plan.create.length}, keep ${report.kept.length}`);

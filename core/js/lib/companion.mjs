@@ -84,7 +84,11 @@ function upstreamBase(text) {
 /** The panel folder, resolved (symlinks included); a clear error when it holds no built panel. */
 function panelRoot(dist, given) {
   const dir = path.resolve(dist);
-  const fix = "run `cargo xtask dist-js` (it builds the panel and copies it into the package), or pass --dist DIR, a folder with the panel's index.html (the dist/ of `trunk build --release`)";
+  // Words for whoever meets it: a given --dist is the user's folder; the package's own panel is
+  // missing only from a package built without it (from source: `cargo xtask dist-js`).
+  const fix = given
+    ? "--dist needs a folder with the panel's index.html (the dist/ of `trunk build --release`)"
+    : "this copy of the package has no panel (built from source without it: `cargo xtask dist-js` builds it in); or pass --dist DIR, a folder with the panel's index.html";
   try {
     const root = fs.realpathSync(dir);
     if (fs.statSync(path.join(root, "index.html")).isFile()) return root;

@@ -11,6 +11,7 @@
 // "#core" is the package's own build for the runtime (package.json "imports"): the node build in
 // node, Deno and Bun, the web build elsewhere (its `init()` is awaited before the first request).
 import * as core from "#core";
+import { readBounded, TOO_LARGE } from "./bounded.mjs";
 
 /** 1 MiB: the default `maxBodyBytes`. Pipedrive's deliveries are a few KB. */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -140,27 +141,12 @@ function json(status, body, headers = {}) {
 
 /** The body, at most `max` bytes, or `null` past it (reading stops there). */
 async function readLimited(request, max) {
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
+  try {
+    return await readBounded(request, max);
+  } catch (e) {
+    if (e === TOO_LARGE) return null;
+    throw e;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 function checkKeys(on) {
