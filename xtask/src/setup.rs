@@ -23,7 +23,7 @@ pub fn run() -> Result<(), String> {
         || version_of("trunk", "--version").is_some_and(|v| v == format!("trunk {TRUNK_VERSION}")),
         || exec(cmd("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked", "--force"])),
     )?;
-    step("npm packages (wasm-opt 132, playwright-core, typescript, axe-core)", npm_packages_current, || {
+    step("npm packages (wasm-opt 132, playwright-core, typescript, axe-core, the receiver examples' frameworks)", npm_packages_current, || {
         if which("npm").is_none() {
             apt_install(&["nodejs", "npm"])?;
         }
