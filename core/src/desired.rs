@@ -154,9 +154,7 @@ pub fn read_desired(v: &Value, policy: &Policy) -> DesiredSet {
     let mut seen = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let name = item.get("name").and_then(Value::as_str).map(short_name);
-        let mut issue = |severity, field: Option<&str>, message: String| {
-            set.issues.push(DesiredIssue { severity, index: Some(index), name: name.clone(), field: field.map(str::to_string), message })
-        };
+        let mut issue = |severity, field: Option<&str>, message: String| push_issue(&mut set.issues, severity, index, &name, field, message);
         let Value::Object(fields) = item else {
             issue(Severity::Error, None, format!("expected an object (a webhook), got {}", kind_of(item)));
             continue;
@@ -231,6 +229,12 @@ pub fn read_desired(v: &Value, policy: &Policy) -> DesiredSet {
         set.webhooks.clear();
     }
     set
+}
+
+/// Out of line: pushed from many places, and each inlined copy is code in the wasm (its budget).
+#[inline(never)]
+fn push_issue(to: &mut Vec<DesiredIssue>, severity: Severity, index: usize, name: &Option<String>, field: Option<&str>, message: String) {
+    to.push(DesiredIssue { severity, index: Some(index), name: name.clone(), field: field.map(str::to_string), message });
 }
 
 /// At most 40 characters of a name, for messages (a huge name is never echoed whole).

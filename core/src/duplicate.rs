@@ -23,6 +23,8 @@ pub struct SubscriptionKey {
 /// without trailing slashes, the scheme and host in lower case, without the scheme's default port
 /// (`HTTPS://E.com:443/a/` is `https://e.com/a`). Paths keep their case (servers may differ on
 /// it). Shared by duplicate detection and the sync plan, so both agree.
+// Out of line: called by the plan, the desired-set reader and duplicate detection (wasm size).
+#[inline(never)]
 pub(crate) fn url_key(url: &str) -> String {
     let url = url.trim().trim_end_matches('/');
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };

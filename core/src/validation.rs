@@ -204,6 +204,8 @@ pub struct ValidWebhook {
 /// // `added` is a v1 word: with version 2.0 it is refused.
 /// assert_eq!(errs.for_field(Field::EventAction).unwrap().problem, Problem::UnknownAction);
 /// ```
+// Out of line: the planner, the desired-set reader and the JS export call it (wasm size).
+#[inline(never)]
 pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, ValidationErrors> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();

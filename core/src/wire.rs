@@ -404,25 +404,13 @@ pub fn webhook_json(w: &Webhook, d: &DeliveryState) -> Value {
 /// middle part the same for the user and the password (domain reference, "Webhook object"). Made
 /// from the webhook's id and which field it is, never from the secret: nothing to reverse.
 pub fn opaque_credential(id: WebhookId, field: char) -> String {
-    let mut rng = crate::rng::SplitMix64::new(id ^ u64::from(field));
-    let mut hex = |n: usize| {
-        let mut s = String::with_capacity(n);
-        while s.len() < n {
-            let word = rng.next_u64();
-            for shift in (0..64).step_by(4) {
-                s.push(HEX[((word >> shift) & 15) as usize] as char);
-            }
-        }
-        s.truncate(n);
-        s
+    // Hex digits from the id (the middle, shared by both fields) and the field (the tail).
+    let hex = |seed: u64, n: usize| -> String {
+        let mut rng = crate::rng::SplitMix64::new(seed);
+        (0..n).map(|_| b"0123456789abcdef"[(rng.next_u64() & 15) as usize] as char).collect()
     };
-    let middle = hex(246);
-    let tail = hex(112);
-    let middle = if field == 'p' { opaque_credential(id, 'u')[4..250].to_string() } else { middle };
-    format!("v1u:{middle}:{tail}")
+    format!("v1u:{}:{}", hex(id, 246), hex(id ^ u64::from(field) << 32, 112))
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Whether a credential read back from the API is Pipedrive's opaque ciphertext (`v1u:…`) rather
 /// than the value once sent: either way it is only "set", never shown or compared.

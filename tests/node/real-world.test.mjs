@@ -45,7 +45,8 @@ test("every real-world list row decodes with its health and status text", () => 
     assert.deepEqual(decoded[i].last_http_status, f.input.last_http_status, name);
     // Credentials are write-only (R14): never passed on, only whether they are set.
     assert.equal(decoded[i].basic_auth, f.expect.basic_auth ?? false, name);
-    assert.ok(!("http_auth_user" in decoded[i]) && !("http_auth_password" in decoded[i]), name);
+    assert.equal(decoded[i].http_auth_user ?? null, null, name);
+    assert.equal(decoded[i].http_auth_password ?? null, null, name);
   });
 });
 

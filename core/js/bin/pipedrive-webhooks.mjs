@@ -269,7 +269,8 @@ async function main(argv) {
     }
     case "list": {
       const list = await listWebhooks(config(values));
-      if (values.json) console.log(JSON.stringify(list, null, 2));
+      // The decoder blanks credentials (write-only, R14); the JSON leaves the keys out altogether.
+      if (values.json) console.log(JSON.stringify(list.map(({ http_auth_user, http_auth_password, ...w }) => w), null, 2));
       else {
         console.log(table(list.map((w) => ({ id: w.id, type: w.type, event: `${w.event_action}.${w.event_object}`, version: w.version, auth: w.basic_auth ? "Basic auth: set" : "", health: HEALTH_TEXT[w.health] ?? w.health, "last status": w.last_http_status_text ?? "", url: w.subscription_url })), ["id", "type", "event", "version", "auth", "health", "last status", "url"]));
         console.log(`${list.length} webhook(s)`);

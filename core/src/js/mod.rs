@@ -196,8 +196,10 @@ pub fn plan_sync(
     let set = crate::desired::read_desired(&convert::json_tree(desired, "desired webhooks")?, &policy);
     if set.has_errors() {
         let errors: Vec<&crate::desired::DesiredIssue> = set.errors().collect();
-        let text = errors.iter().map(|i| i.describe()).collect::<Vec<_>>().join("; ");
-        let e = error("INVALID_FIELD", &format!("the desired set: {text}"), errors.first().and_then(|i| i.field.as_deref()));
+        // The first error in words; every one is in `issues` (`readDesired` gives the same list).
+        let first = errors[0];
+        let text = format!("the desired set has {} error(s); [{}] {}: {}", errors.len(), first.index.unwrap_or(0), first.field.as_deref().unwrap_or("entry"), first.message);
+        let e = error("INVALID_FIELD", &text, first.field.as_deref());
         if let Some(index) = errors.first().and_then(|i| i.index) {
             convert::set(&e, "index", &JsValue::from(index as u32));
         }
@@ -349,19 +351,14 @@ pub fn decode_response(
 /// whether the webhook has them.
 fn remote_json(w: &RemoteWebhook) -> serde_json::Value {
     use serde_json::Value;
-    // Copied without the credentials rather than removing them: `Map::remove` is kilobytes of
-    // B-tree code in the wasm, `insert` is there anyway.
-    let mut v = match &*w.raw {
-        Value::Object(raw) => {
-            let mut copy = serde_json::Map::new();
-            for (k, value) in raw.iter().filter(|(k, _)| !k.starts_with("http_auth_")) {
-                copy.insert(k.clone(), value.clone());
-            }
-            Value::Object(copy)
-        }
-        other => other.clone(),
-    };
+    let mut v = (*w.raw).clone();
     if let Some(o) = v.as_object_mut() {
+        // Blanked rather than removed: `Map::remove` is kilobytes of B-tree code in the wasm.
+        for key in ["http_auth_user", "http_auth_password"] {
+            if o.contains_key(key) {
+                o.insert(key.into(), Value::Null);
+            }
+        }
         o.insert("basic_auth".into(), Value::from(w.has_basic_auth()));
         for (key, ms) in [("add_time_ms", w.add_time), ("last_delivery_time_ms", w.last_delivery_time)] {
             o.insert(key.into(), ms.map(Value::from).unwrap_or(Value::Null));

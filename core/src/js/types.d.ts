@@ -97,8 +97,9 @@ export type HealthLabel = "healthy" | "no_deliveries" | "failing" | "banned" | "
 
 /** A webhook decoded by `decodeResponse`: as received, plus times in epoch ms and `active` as a boolean. The credentials are dropped (R14): `basic_auth` says whether it has them. */
 export interface DecodedWebhook extends PipedriveWebhook {
-  http_auth_user?: never;
-  http_auth_password?: never;
+  /** Blanked (null when the answer had the field): write-only. */
+  http_auth_user?: null;
+  http_auth_password?: null;
   /** Whether the webhook sends Basic-auth credentials ("Basic auth: set"). */
   basic_auth: boolean;
   add_time_ms: number | null;
