@@ -344,12 +344,15 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    // Inlined: on the hot path the timeline is off, and the check must fold away.
+    #[inline(always)]
     fn note(&mut self, at: Millis, change: Change) {
         if let Some(t) = self.timeline.as_deref_mut() {
             t.push(TimelinePoint { webhook: self.index, at, change });
         }
     }
 
+    #[inline(always)]
     fn note_tick(&mut self, tick: crate::delivery::TickOutcome) {
         if let Some(at) = tick.ban_ended_at {
             self.note(at, Change::BanEnded);
