@@ -257,7 +257,7 @@ fn nearest(key: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance, on bytes (field names are ASCII), bounded work: keys are short.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() > 64 || b.len() > 64 {
         return usize::MAX;

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod account;
+pub mod catalog;
 pub mod chart;
 pub mod delivery;
 pub mod desired;

@@ -269,13 +269,15 @@ pub fn basic_auth_header(user: &str, password: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
 }
 
-/// An event to deliver, as the emulator (or a test) emits it.
+/// An event to deliver, as the emulator (or a test) emits it. `data` and `previous` are in v2's
+/// shape (custom fields in `custom_fields`, user ids as strings); [`encode_delivery`] writes v1's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Emitted {
     /// The event id (a UUID): the same for every attempt and every webhook of one event.
     pub id: String,
-    /// In v2 words: create, change or delete.
+    /// In v2 words: create, change or delete; or `merged` for a merge's survivor (v1 names it
+    /// `merged.X`, v2 sends a change).
     pub action: EventAction,
     pub object: String,
     pub entity_id: String,
@@ -292,6 +294,10 @@ pub struct Emitted {
     /// instead, `data` with these values put back ([`encode_delivery`]).
     #[serde(default)]
     pub previous: Value,
+    /// The other object of a merge (v2 `meta.merged_from_id` on the survivor's change,
+    /// `meta.merged_to_id` on the absorbed object's delete); `None` outside merges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_partner_id: Option<String>,
 }
 
 impl Emitted {
@@ -302,7 +308,7 @@ impl Emitted {
     /// use pipedrive_webhooks::payload::Emitted;
     /// use pipedrive_webhooks::{EventAction, PayloadVersion};
     /// let e = Emitted { id: "e".into(), action: EventAction::Create, object: "person".into(), entity_id: "1".into(),
-    ///     company_id: 1, user_id: 1, at: 0, data: serde_json::Value::Null, previous: serde_json::Value::Null };
+    ///     company_id: 1, user_id: 1, at: 0, data: serde_json::Value::Null, previous: serde_json::Value::Null, merge_partner_id: None };
     /// assert_eq!((e.name(PayloadVersion::V2), e.name(PayloadVersion::V1)), ("create.person".into(), "added.person".into()));
     /// ```
     pub fn name(&self, version: PayloadVersion) -> String {
@@ -314,8 +320,11 @@ impl Emitted {
     }
 }
 
-/// The v1 word a delivery uses for an action (merges are delivered as updates).
+/// The v1 word a delivery uses for an action.
 fn v1_word(action: EventAction) -> &'static str {
+    if action == EventAction::Merged {
+        return "merged";
+    }
     match action.to_v2() {
         EventAction::Create => "added",
         EventAction::Delete => "deleted",
@@ -358,7 +367,7 @@ pub fn delivery_text(body: &Value) -> String {
 /// use pipedrive_webhooks::payload::{decode_delivery, encode_delivery, Emitted};
 /// use pipedrive_webhooks::{EventAction, Webhook};
 /// let e = Emitted { id: "3f0c…".into(), action: EventAction::Change, object: "deal".into(), entity_id: "42".into(),
-///     company_id: 1, user_id: 1, at: 1_700_000_000_000, data: serde_json::json!({"id": 42}), previous: serde_json::json!({"value": 1}) };
+///     company_id: 1, user_id: 1, at: 1_700_000_000_000, data: serde_json::json!({"id": 42}), previous: serde_json::json!({"value": 1}), merge_partner_id: None };
 /// let body = encode_delivery(&Webhook::example(), &e, 2);
 /// let back = decode_delivery(body.to_string().as_bytes()).unwrap();
 /// assert_eq!((back.event_id.as_str(), back.attempt, back.entity.as_str()), ("3f0c…", 2, "deal"));
@@ -368,7 +377,7 @@ pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attem
     let action = event.action.to_v2();
     let empty_on = |what: EventAction, v: &Value| if action == what { Value::Null } else { v.clone() };
     match webhook.version {
-        PayloadVersion::V2 => serde_json::json!({
+        PayloadVersion::V2 => with_merge_ids(action, event.merge_partner_id.as_deref(), serde_json::json!({
             "meta": {
                 "action": action.as_str(),
                 "entity": event.object,
@@ -390,23 +399,23 @@ pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attem
             },
             "data": empty_on(EventAction::Delete, &event.data),
             "previous": empty_on(EventAction::Create, &event.previous),
-        }),
+        })),
         PayloadVersion::V1 => {
             let id: Value = event.entity_id.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::String(event.entity_id.clone()));
             serde_json::json!({
                 "v": 1,
                 "event": event.name(PayloadVersion::V1),
                 "retry": attempt.saturating_sub(1),
-                "current": empty_on(EventAction::Delete, &event.data),
-                "previous": match action {
+                "current": v1_entity(&event.object, empty_on(EventAction::Delete, &event.data)),
+                "previous": v1_entity(&event.object, match action {
                     EventAction::Create => Value::Null,
                     EventAction::Change => whole_previous(&event.data, &event.previous),
                     _ => event.previous.clone(),
-                },
+                }),
                 "matches_filters": {"current": []},
                 "meta": {
                     "v": 1,
-                    "action": v1_word(action),
+                    "action": v1_word(event.action),
                     "object": event.object,
                     "id": id,
                     "company_id": event.company_id,
@@ -425,6 +434,48 @@ pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attem
             })
         }
     }
+}
+
+/// v2's `meta.merged_from_id` (a merge's surviving object, on its change) or `merged_to_id` (the
+/// absorbed one, on its delete).
+fn with_merge_ids(action: EventAction, partner: Option<&str>, mut body: Value) -> Value {
+    let key = match action {
+        EventAction::Change => "merged_from_id",
+        EventAction::Delete => "merged_to_id",
+        _ => return body,
+    };
+    if let (Some(partner), Some(meta)) = (partner, body.get_mut("meta").and_then(Value::as_object_mut)) {
+        meta.insert(key.into(), Value::String(partner.into()));
+    }
+    body
+}
+
+/// An entity in v1's shape, from v2's: custom fields as top-level keys named by their hash (each
+/// its `value`, a money field's currency beside it as `<hash>_currency`), and a `user` as an array
+/// of one with a numeric id (real-world fixture `delivery-v1-user-arrays`). `null` stays `null`.
+fn v1_entity(object: &str, entity: Value) -> Value {
+    let Value::Object(mut o) = entity else { return entity };
+    if let Some(Value::Object(fields)) = o.remove("custom_fields") {
+        for (hash, field) in fields {
+            let value = match &field {
+                Value::Object(f) => {
+                    if let Some(c) = f.get("currency") {
+                        o.insert(format!("{hash}_currency"), c.clone());
+                    }
+                    f.get("value").or_else(|| f.get("id")).cloned().unwrap_or(Value::Null)
+                }
+                other => other.clone(),
+            };
+            o.insert(hash, value);
+        }
+    }
+    if object != "user" {
+        return Value::Object(o);
+    }
+    if let Some(id) = o.get("id").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok()) {
+        o.insert("id".into(), id.into());
+    }
+    Value::Array(vec![Value::Object(o)])
 }
 
 /// A v1 `previous` on a change: the whole former object, as Pipedrive sends it (not a diff):

@@ -94,6 +94,7 @@ fn encoded_deliveries_decode_back_in_both_versions_and_keep_their_key_across_ret
         at: 1_700_000_000_000,
         data: json!({"id": 8}),
         previous: json!({"id": 8, "name": "Ana"}),
+        merge_partner_id: None,
     };
     for version in [PayloadVersion::V1, PayloadVersion::V2] {
         let mut w = Webhook::example();
@@ -128,17 +129,19 @@ fn a_v1_change_carries_the_whole_previous_object_so_only_changed_fields_are_list
         at: 1_700_000_000_000,
         data: json!({"id": 42, "title": "New", "value": 100, "stage_id": 2, "custom_fields": {hash: {"type": "varchar", "value": "gold"}, "other": {"type": "double", "value": 1}}}),
         previous: json!({"title": "Old", "custom_fields": {hash: {"type": "varchar", "value": "silver"}}}),
+        merge_partner_id: None,
     };
     let mut w = Webhook::example();
     w.version = PayloadVersion::V1;
     let body = encode_delivery(&w, &event, 1);
     assert_eq!(
         body["previous"],
-        json!({"id": 42, "title": "Old", "value": 100, "stage_id": 2, "custom_fields": {hash: {"type": "varchar", "value": "silver"}, "other": {"type": "double", "value": 1}}}),
-        "the whole former object"
+        json!({"id": 42, "title": "Old", "value": 100, "stage_id": 2, hash: "silver", "other": 1}),
+        "the whole former object, custom fields as v1 sends them: top-level keys named by their hash"
     );
+    assert_eq!(body["current"][hash], "gold");
     let v1 = decode_delivery(body.to_string().as_bytes()).unwrap();
-    assert_eq!(v1.changed_fields, ["custom_fields", "title"], "unchanged fields are not listed as changed");
+    assert_eq!(v1.changed_fields, [hash, "title"], "unchanged fields are not listed as changed");
     w.version = PayloadVersion::V2;
     let v2 = decode_delivery(encode_delivery(&w, &event, 1).to_string().as_bytes()).unwrap();
     assert_eq!(v2.previous, event.previous, "v2 keeps the diff");

@@ -1,4 +1,4 @@
-//! `/_emulator/*`: emit events, read the delivery log, redeliver a logged event, uninstall or
+//! `/_emulator/*`: emit events (or trigger one of the catalog's), read the delivery log, redeliver a logged event, uninstall or
 //! remove an app, move the clock, reset, check a receiver. Not part of Pipedrive's API; unauthenticated (the emulator listens on loopback, and the
 //! guard in `api.rs` refuses foreign `Host`s and browser origins that are not allowed). Bodies are
 //! JSON only (`content-type: application/json`, else 415), so no form or `text/plain` post from a
@@ -20,6 +20,7 @@ use std::sync::Arc;
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_emulator/events", post(events))
+        .route("/_emulator/trigger", post(trigger))
         .route("/_emulator/deliveries", get(deliveries))
         .route("/_emulator/deliveries/{id}/redeliver", post(redeliver))
         .route("/_emulator/checks", post(start_check))
@@ -77,10 +78,57 @@ async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: By
         Value::Number(n) => n.to_string(),
         _ => return bad("id must be the object's id (a number or a string)".into()),
     };
-    match emit(&shared, EventInput { action, object: b.object, entity_id, user_id: b.user_id, data: b.data, previous: b.previous }) {
+    match emit(&shared, EventInput { action, object: b.object, entity_id, user_id: b.user_id, data: b.data, previous: b.previous, merge_partner_id: None }) {
         Ok((event_id, webhooks)) => (StatusCode::ACCEPTED, Json(json!({"eventId": event_id, "webhooks": webhooks}))).into_response(),
         Err(full) => busy(full.to_string()),
     }
+}
+
+#[derive(Deserialize)]
+struct TriggerBody {
+    /// `action.object`, in either version's words (`change.deal` or `updated.deal`).
+    event: String,
+}
+
+/// `POST /_emulator/trigger {"event": "change.deal"}`: the core catalog's example of that event,
+/// now, to every matching webhook, through the delivery machine like any event (each webhook gets
+/// it in its own version). A merge (`merged.deal`) is two events, as Pipedrive sends it: the
+/// survivor's merge (a v2 change with `merged_from_id`) and the absorbed object's delete
+/// (`merged_to_id`). 202 `{"event", "eventId", "webhooks": [ids], "events": [{"event", "eventId",
+/// "webhooks"}]}`; 400 `{"success": false, "error", "nearest"}` for an unknown event; 429 when too
+/// many events wait for their attempts.
+async fn trigger(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> Response {
+    let b: TriggerBody = match body(&headers, &bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let entry = match pipedrive_webhooks::catalog::find(b.event.trim(), None) {
+        Ok(e) => e,
+        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"success": false, "error": e.to_string(), "nearest": e.nearest}))).into_response(),
+    };
+    let id = pipedrive_webhooks::catalog::example_id(&entry.object);
+    let mut inputs = vec![(entry.event.clone(), input(entry.action, &entry.object, &id, None))];
+    if entry.action == EventAction::Merged {
+        // The absorbed object: another id of the same object, merged into `id`.
+        let absorbed = id.parse::<u64>().map(|n| (n + 1).to_string()).unwrap_or_else(|_| format!("{id}-merged"));
+        inputs[0].1.merge_partner_id = Some(absorbed.clone());
+        inputs.push((format!("deleted.{}", entry.object), input(EventAction::Delete, &entry.object, &absorbed, Some(id))));
+    }
+    let mut events = Vec::new();
+    for (name, i) in inputs {
+        match emit(&shared, i) {
+            Ok((event_id, webhooks)) => events.push(json!({"event": name, "eventId": event_id, "webhooks": webhooks})),
+            Err(full) => return busy(full.to_string()),
+        }
+    }
+    let first = events[0].clone();
+    (StatusCode::ACCEPTED, Json(json!({"event": first["event"], "eventId": first["eventId"], "webhooks": first["webhooks"], "events": events}))).into_response()
+}
+
+/// The catalog's example event as the emulator's input (the clock and event id are the emulator's).
+fn input(action: EventAction, object: &str, id: &str, merge_partner_id: Option<String>) -> EventInput {
+    let e = pipedrive_webhooks::catalog::example_event(action, object, id, 0);
+    EventInput { action: e.action, object: e.object, entity_id: e.entity_id, user_id: None, data: e.data, previous: e.previous, merge_partner_id }
 }
 
 /// 429: too many events wait for their attempts ([`crate::world::EVENTS_BYTES`]).

@@ -20,6 +20,8 @@ pub struct EventInput {
     pub user_id: Option<u64>,
     pub data: serde_json::Value,
     pub previous: serde_json::Value,
+    /// The other object of a merge (v2's `merged_from_id`/`merged_to_id`).
+    pub merge_partner_id: Option<String>,
 }
 
 /// Fans an event out to every matching webhook: their first attempts are due now. Returns the
@@ -31,7 +33,8 @@ pub fn emit(shared: &Shared, input: EventInput) -> Result<(String, Vec<WebhookId
     let ids = w.account.matching(input.action, &input.object);
     let event = Emitted {
         id: uuid::Uuid::new_v4().to_string(),
-        action: input.action.to_v2(),
+        // `merged` stays itself: a v1 webhook is sent `merged.X`, a v2 one a change.
+        action: if input.action == EventAction::Merged { input.action } else { input.action.to_v2() },
         object: input.object,
         entity_id: input.entity_id,
         company_id: w.account.company_id,
@@ -39,6 +42,7 @@ pub fn emit(shared: &Shared, input: EventInput) -> Result<(String, Vec<WebhookId
         at: now,
         data: input.data,
         previous: input.previous,
+        merge_partner_id: input.merge_partner_id,
     };
     let id = event.id.clone();
     if ids.is_empty() {

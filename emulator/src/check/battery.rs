@@ -1,11 +1,13 @@
 //! The deliveries a receiver check sends: every object's create, change and delete (and v1's
-//! merged) in both payload versions, bodies from the core's `payload::encode_delivery` then
-//! shaped as Pipedrive's real traffic (core/tests/fixtures/real-world): `user` events with
-//! arrays (v1) or an integer timestamp and string ids (v2), lead ids as UUID strings, bulk
-//! deletes, custom fields keyed by 40-character hashes, merges.
+//! merged) in both payload versions: the core catalog's example entities, encoded by the core's
+//! `payload::encode_delivery` in Pipedrive's real shapes (core/tests/fixtures/real-world: `user`
+//! events with arrays in v1 and string ids in v2, lead ids as UUID strings, custom fields keyed
+//! by 40-character hashes, merges), plus the check's own: bulk deletes, and v2 `user` events
+//! with the integer timestamp they carried until 2025-06-30.
 
 use pipedrive_webhooks::event::{known_objects, MERGEABLE_OBJECTS};
-use pipedrive_webhooks::payload::{delivery_text, encode_delivery, Emitted};
+use pipedrive_webhooks::catalog::example_event;
+use pipedrive_webhooks::payload::{delivery_text, encode_delivery};
 use pipedrive_webhooks::{EventAction, Millis, PayloadVersion, Webhook};
 use serde_json::{json, Value};
 
@@ -19,10 +21,8 @@ pub struct Probe {
 
 /// Objects that Pipedrive's bulk edit touches: their deletes carry the bulk flag.
 const BULK_OBJECTS: [&str; 6] = ["deal", "person", "organization", "activity", "product", "lead"];
-/// Objects with custom fields.
+/// Objects whose example entities carry custom fields (the catalog's).
 const CUSTOM_FIELD_OBJECTS: [&str; 4] = ["deal", "person", "organization", "product"];
-const HASH_A: &str = "d4de1c1518b4531717c676029a45911c340390a6";
-const HASH_B: &str = "e3a1b7c9f0d2a4b6c8e0f1a3b5c7d9e1f2a4b6c8";
 
 /// The webhook the bodies name (id 1, an app webhook of user 1, company 1).
 pub fn webhook(url: &str, version: PayloadVersion) -> Webhook {
@@ -42,84 +42,24 @@ fn entity_id(object: &str, n: u64) -> String {
     }
 }
 
-/// A plausible entity: v2 ids are integers except users' and leads' (strings); custom fields in
-/// `custom_fields` (v2) or as top-level hash keys (v1).
-fn entity(object: &str, id: &str, version: PayloadVersion, title: &str, tier: &str) -> Value {
-    let id_value = match (object, version) {
-        ("lead", _) | ("user", PayloadVersion::V2) => json!(id),
-        _ => id.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(id)),
-    };
-    let mut e = match object {
-        "user" => json!({"id": id_value, "name": title, "email": "ana@example.com", "active_flag": true, "timezone_name": "Europe/Lisbon"}),
-        "note" => json!({"id": id_value, "content": format!("<p>{title}</p>"), "deal_id": 42, "user_id": 3}),
-        _ => json!({"id": id_value, "title": title, "name": title, "owner_id": 3, "value": 1000, "currency": "EUR", "update_time": "2025-05-12 09:21:44"}),
-    };
-    if CUSTOM_FIELD_OBJECTS.contains(&object) {
-        let o = e.as_object_mut().expect("an object");
-        match version {
-            PayloadVersion::V2 => {
-                o.insert("custom_fields".into(), json!({HASH_A: {"type": "varchar", "value": tier}, HASH_B: {"type": "double", "value": 12.5}}));
-            }
-            PayloadVersion::V1 => {
-                o.insert(HASH_A.into(), json!(tier));
-                o.insert(HASH_B.into(), json!(12.5));
-            }
-        }
-    }
-    e
-}
-
-/// A change's `previous`: a diff in v2 (only changed keys; `null` for "was empty"), the full
-/// former state in v1.
-fn previous(object: &str, id: &str, version: PayloadVersion) -> Value {
-    match version {
-        PayloadVersion::V1 => entity(object, id, version, "Before", "silver"),
-        PayloadVersion::V2 => {
-            let mut p = if object == "user" { json!({"name": "Ana", "active_flag": true}) } else { json!({"title": "Before", "name": "Before", "label_ids": null}) };
-            if CUSTOM_FIELD_OBJECTS.contains(&object) {
-                p["custom_fields"] = json!({HASH_A: {"type": "varchar", "value": "silver"}, HASH_B: null});
-            }
-            p
-        }
-    }
-}
-
-/// The event `action` on `object`, at `at`, encoded for `webhook` on `attempt`, then shaped as real
-/// traffic. Returns the body.
+/// The event `action` on `object`, at `at`: the catalog's example entity (core `catalog`),
+/// encoded for `webhook` on `attempt` (v1's shape by the core: user arrays, custom fields as hash
+/// keys, `merged.X`), then flagged as this check's real traffic: bulk deletes, and v2 `user`
+/// events with the integer timestamp they carried until 2025-06-30. Returns the body.
 fn body(hook: &Webhook, action: EventAction, object: &str, n: u64, at: Millis, attempt: u8, event_id: &str) -> Value {
-    let version = hook.version;
-    let id = entity_id(object, n);
-    let (data, prev) = match action {
-        EventAction::Create => (entity(object, &id, version, "Created", "gold"), Value::Null),
-        EventAction::Delete => (Value::Null, entity(object, &id, version, "Deleted", "gold")),
-        _ => (entity(object, &id, version, "After", "gold"), previous(object, &id, version)),
-    };
-    let event = Emitted { id: event_id.into(), action: action.to_v2(), object: object.into(), entity_id: id, company_id: 1, user_id: 3, at, data, previous: prev };
+    let mut event = example_event(action, object, &entity_id(object, n), at);
+    event.id = event_id.into();
+    event.company_id = 1;
     let mut b = encode_delivery(hook, &event, attempt);
     let bulk = action.to_v2() == EventAction::Delete && BULK_OBJECTS.contains(&object);
-    match version {
+    match hook.version {
         PayloadVersion::V2 => {
             b["meta"]["is_bulk_edit"] = json!(bulk);
             if object == "user" {
-                // User events carry an integer epoch (seconds), not an ISO string.
                 b["meta"]["timestamp"] = json!(at.div_euclid(1000));
             }
         }
-        PayloadVersion::V1 => {
-            b["meta"]["is_bulk_update"] = json!(bulk);
-            if object == "user" {
-                // v1 user events: current and previous are arrays of one user.
-                for k in ["current", "previous"] {
-                    if !b[k].is_null() {
-                        b[k] = json!([b[k].take()]);
-                    }
-                }
-            }
-            if action == EventAction::Merged {
-                b["event"] = json!(format!("merged.{object}"));
-                b["meta"]["action"] = json!("merged");
-            }
-        }
+        PayloadVersion::V1 => b["meta"]["is_bulk_update"] = json!(bulk),
     }
     b
 }
@@ -159,11 +99,11 @@ pub fn payloads(url: &str, version: PayloadVersion, at: Millis) -> Vec<Probe> {
         }
         PayloadVersion::V2 => {
             // A merge: the survivor changes (merged_from_id), the absorbed one is deleted (merged_to_id).
-            let mut survivor = body(&hook, EventAction::Change, "deal", 300, at, 1, &uuid());
-            survivor["meta"]["merged_from_id"] = json!("301");
-            let mut absorbed = body(&hook, EventAction::Delete, "deal", 301, at, 1, &uuid());
-            absorbed["meta"]["merged_to_id"] = json!("300");
-            absorbed["meta"]["is_bulk_edit"] = json!(false);
+            let mut survivor = example_event(EventAction::Change, "deal", "300", at);
+            (survivor.id, survivor.company_id, survivor.merge_partner_id) = (uuid(), 1, Some("301".into()));
+            let mut absorbed = example_event(EventAction::Delete, "deal", "301", at);
+            (absorbed.id, absorbed.company_id, absorbed.merge_partner_id) = (uuid(), 1, Some("300".into()));
+            let (survivor, absorbed) = (encode_delivery(&hook, &survivor, 1), encode_delivery(&hook, &absorbed, 1));
             out.push(Probe { label: "change.deal v2 (merged_from_id)".into(), body: delivery_text(&survivor) });
             out.push(Probe { label: "delete.deal v2 (merged_to_id)".into(), body: delivery_text(&absorbed) });
         }
@@ -206,6 +146,7 @@ pub fn burst(url: &str, version: PayloadVersion, at: Millis, size: usize) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pipedrive_webhooks::catalog::CUSTOM_FIELD_KEYS;
     use pipedrive_webhooks::payload::decode_delivery;
 
     #[test]
@@ -235,7 +176,7 @@ mod tests {
         assert_eq!(user["meta"]["timestamp"], json!(1_700_000_000));
         assert!(user["data"]["id"].is_string());
         let deal: Value = serde_json::from_str(&v2.iter().find(|p| p.label.starts_with("change.deal v2 (custom")).unwrap().body).unwrap();
-        assert!(deal["data"]["custom_fields"][HASH_A].is_object() && deal["previous"]["custom_fields"][HASH_B].is_null());
+        assert!(deal["data"]["custom_fields"][CUSTOM_FIELD_KEYS[0]].is_object() && deal["previous"]["custom_fields"][CUSTOM_FIELD_KEYS[1]].is_null());
         assert!(deal["meta"]["timestamp"].is_string());
         assert!(v2.iter().any(|p| p.body.contains("\"is_bulk_edit\":true")));
         assert!(v2.iter().any(|p| p.body.contains("merged_to_id")));
