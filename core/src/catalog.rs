@@ -280,7 +280,10 @@ pub fn example_delivery(event: &str, version: PayloadVersion, options: &ExampleO
     e.company_id = options.company_id;
     e.user_id = options.user_id;
     let hook = Webhook { id: options.webhook_id, version, event_action: entry.action.as_str().into(), event_object: entry.object, ..Webhook::example() };
-    Ok(delivery_text(&encode_delivery(&hook, &e, options.attempt)))
+    let mut body = encode_delivery(&hook, &e, options.attempt);
+    // A company's host, as Pipedrive names it (the emulator names itself there).
+    body["meta"]["host"] = Value::String("acme.pipedrive.com".into());
+    Ok(delivery_text(&body))
 }
 
 /// A UUID-shaped id (version 4 layout) that is the same for the same seed: examples stay stable.
@@ -497,5 +500,6 @@ mod tests {
         let text = example_delivery("change.deal", PayloadVersion::V2, &o).unwrap();
         assert!(text.starts_with(r#"{"data":"#) && text.contains(r#""meta":{"#), "Pipedrive's key order: {text}");
         assert_eq!(text, example_delivery("change.deal", PayloadVersion::V2, &o).unwrap(), "stable");
+        assert!(text.contains(r#""host":"acme.pipedrive.com""#), "{text}");
     }
 }

@@ -413,6 +413,20 @@ impl ReadJson for WebhookType {
     }
 }
 
+impl ReadJson for crate::catalog::ExampleOptions {
+    fn read(v: &Value) -> Result<Self, ReadError> {
+        let f = Fields::of(v)?;
+        let d = Self::default();
+        Ok(Self {
+            webhook_id: f.or("webhookId", d.webhook_id)?,
+            company_id: f.or("companyId", d.company_id)?,
+            user_id: f.or("userId", d.user_id)?,
+            attempt: f.or("attempt", d.attempt)?,
+            timestamp: f.or("timestamp", d.timestamp)?,
+        })
+    }
+}
+
 impl ReadJson for PayloadVersion {
     fn read(v: &Value) -> Result<Self, ReadError> {
         match v.as_str() {

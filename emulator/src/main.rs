@@ -1,5 +1,6 @@
 //! `pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N] [--daily-token-budget N] [--allow-origin ORIGIN]...`
-//! serves the emulator; `pipedrive-webhooks-emulator check <URL> [...]` checks a receiver.
+//! serves the emulator; `pipedrive-webhooks-emulator check <URL> [...]` checks a receiver;
+//! `pipedrive-webhooks-emulator trigger <ACTION.OBJECT> [--base-url URL]` fires a catalog event at a running one.
 
 use clap::{Args, Parser, Subcommand};
 use pipedrive_webhooks::Policy;
@@ -13,7 +14,8 @@ use std::sync::Arc;
 const USAGE: &str = "pipedrive-webhooks-emulator [--port N] [--seed FILE] [--state FILE] [--time-scale N] [--rate-limit N]
                                    [--daily-token-budget N] [--allow-origin ORIGIN]...
        pipedrive-webhooks-emulator check <URL> [--user U (--password-env NAME | --password P)] [--version 1.0|2.0|both]
-                                         [--rate EVENTS_PER_MIN] [--json FILE]";
+                                         [--rate EVENTS_PER_MIN] [--json FILE]
+       pipedrive-webhooks-emulator trigger <ACTION.OBJECT> [--base-url URL]";
 
 const AFTER_HELP: &str = "Exit codes: 0 served until Ctrl-C (or, for `check`, no check failed); 1 the emulator could not
 start (or a check failed); 2 bad arguments.
@@ -104,6 +106,38 @@ Example:\n  RECEIVER_PASSWORD=s3cret pipedrive-webhooks-emulator check http://12
 --password-env RECEIVER_PASSWORD --rate 10 --json report.json"
     )]
     Check(CheckArgs),
+    /// Fire one of the catalog's events at a running emulator: its matching webhooks get a real delivery.
+    #[command(
+        long_about = "Fire one event of the core's catalog at a running emulator (POST /_emulator/trigger): every \
+webhook subscribed to it gets the catalog's example body, in its own payload version, through the delivery \
+machine like any event (retries, bans and deletion apply). The name may be in either version's words \
+(change.deal or updated.deal); merged.deal sends a merge's two events. Prints the webhooks reached.",
+        after_help = trigger_help()
+    )]
+    Trigger(TriggerArgs),
+}
+
+#[derive(Args, Debug)]
+struct TriggerArgs {
+    /// The event, `action.object` (e.g. change.deal, added.person, merged.deal).
+    #[arg(value_name = "ACTION.OBJECT")]
+    event: String,
+    /// The emulator: its root or API base URL (http://127.0.0.1:8700, …/v1).
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8700")]
+    base_url: String,
+}
+
+/// `trigger --help`'s end: exit codes, an example and every event (as `stripe trigger --help`).
+fn trigger_help() -> String {
+    let mut out = String::from(
+        "Exit codes: 0 triggered (even when no webhook subscribes to it); 1 the emulator could not be reached or \
+refused; 2 bad arguments or an unknown event.\n\nExample:\n  cargo xtask emulate -- trigger change.deal --base-url http://127.0.0.1:8700\n\nEvents:",
+    );
+    for v in [pipedrive_webhooks::PayloadVersion::V2, pipedrive_webhooks::PayloadVersion::V1] {
+        let names: Vec<String> = pipedrive_webhooks::catalog::events(Some(v)).into_iter().map(|e| e.event).collect();
+        out.push_str(&format!("\n  {}: {}", v.as_str(), names.join(" ")));
+    }
+    out
 }
 
 #[derive(Args, Debug)]
@@ -167,6 +201,7 @@ async fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Check(args)) => check_receiver(args).await,
+        Some(Command::Trigger(args)) => trigger(args).await,
         None => serve(cli.serve).await,
     }
 }
@@ -277,4 +312,53 @@ async fn check_receiver(args: CheckArgs) -> ExitCode {
         eprintln!("report written to {}", path.display());
     }
     ExitCode::from(report.exit_code())
+}
+
+/// `trigger`: one POST to the emulator's control API; the answer, printed.
+async fn trigger(args: TriggerArgs) -> ExitCode {
+    // Unknown names are refused here, before the network, with the nearest one.
+    if let Err(e) = pipedrive_webhooks::catalog::find(&args.event, None) {
+        return bad(e);
+    }
+    let Some(url) = pipedrive_webhooks::emulator_api::control_url(&args.base_url, "trigger").filter(|u| u.starts_with("http://") || u.starts_with("https://")) else {
+        return bad(format!("--base-url {:?}: an emulator's URL, such as http://127.0.0.1:8700 (Pipedrive has no trigger)", args.base_url));
+    };
+    let client = match reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(std::time::Duration::from_secs(30)).build() {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot start an HTTP client: {e}")),
+    };
+    let answer = client.post(&url).header("content-type", "application/json").body(serde_json::json!({"event": args.event}).to_string()).send().await;
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => return failed(format!("no answer from {url}: {e} (is the emulator running? cargo xtask emulate)")),
+    };
+    let status = response.status();
+    // At most 64 KB of the answer is read: every byte from the network is hostile.
+    let (mut response, mut bytes) = (response, Vec::new());
+    while let Ok(Some(chunk)) = response.chunk().await {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > 64 * 1024 {
+            return failed(format!("{url}: the answer is over 64 KB: not the emulator?"));
+        }
+    }
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if status.as_u16() == 400 {
+        return bad(body["error"].as_str().unwrap_or("the emulator refused the event"));
+    }
+    if status.as_u16() != 202 {
+        let message = body["error"].as_str().map(str::to_string).unwrap_or_else(|| format!("HTTP {status}"));
+        return failed(format!("{url}: {}", message.chars().filter(|c| !c.is_control()).collect::<String>()));
+    }
+    for e in body["events"].as_array().into_iter().flatten() {
+        let ids: Vec<String> = e["webhooks"].as_array().into_iter().flatten().map(|id| format!("#{id}")).collect();
+        let reached = if ids.is_empty() { "no webhook subscribes to it".to_string() } else { format!("{} webhook(s): {}", ids.len(), ids.join(", ")) };
+        println!("{} (event {}): {reached}", e["event"].as_str().unwrap_or("?"), e["eventId"].as_str().unwrap_or("?"));
+    }
+    ExitCode::SUCCESS
+}
+
+/// A failure that is not the arguments': the message, exit code 1.
+fn failed(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("pipedrive-webhooks-emulator: {message}");
+    ExitCode::FAILURE
 }

@@ -101,3 +101,30 @@ async fn an_unknown_event_is_a_400_naming_the_nearest_and_nothing_is_sent() {
     let log: Value = c.get(format!("{base}/_emulator/deliveries")).send().await.unwrap().json().await.unwrap();
     assert_eq!(log["deliveries"], json!([]));
 }
+
+/// `pipedrive-webhooks-emulator trigger` (what `cargo xtask emulate -- trigger` runs), from a shell.
+#[tokio::test]
+async fn the_trigger_command_fires_at_a_running_emulator_and_refuses_unknown_events_before_the_network() {
+    let emu = emulator(100.0, 1000).await;
+    let (c, base) = (client(), emu.base_url());
+    let (rx, received) = receiver().await;
+    let id = subscribe(&c, &base, &format!("{rx}/ok"), "added", "person", "1.0").await;
+    let bin = env!("CARGO_BIN_EXE_pipedrive-webhooks-emulator");
+    // Blocking, off the runtime: the emulator under test runs on it.
+    let run = |args: Vec<String>| async move { tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output().unwrap()).await.unwrap() };
+    let out = run(vec!["trigger".into(), "create.person".into(), "--base-url".into(), format!("{base}/v1")]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("create.person (event ") && stdout.contains(&format!("1 webhook(s): #{id}")), "{stdout}");
+    wait_for_log(&c, &base, "the delivery", |l| l.iter().any(|d| d["event"] == "added.person" && d["success"] == true)).await;
+    assert_eq!(received.all().len(), 1);
+
+    let out = run(vec!["trigger".into(), "added.persn".into(), "--base-url".into(), base.clone()]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean \"added.person\""), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(vec!["trigger".into(), "change.deal".into(), "--base-url".into(), "https://acme.pipedrive.com/api/v1".into()]).await;
+    assert_eq!(out.status.code(), Some(2), "Pipedrive has no trigger");
+    let help = run(vec!["trigger".into(), "--help".into()]).await;
+    let help_text = String::from_utf8_lossy(&help.stdout).to_string() + &String::from_utf8_lossy(&help.stderr);
+    assert!(help_text.contains("merged.deal") && help_text.contains("change.deal_installment"), "every event listed: {help_text}");
+}

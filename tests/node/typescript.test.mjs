@@ -58,7 +58,7 @@ test("the README's examples compile as a strict TypeScript consumer (tsc --stric
     });
     // A strict consumer's own code on top: overloads and optional parameters in use.
     fs.writeFileSync(path.join(dir, "consumer.mts"), `
-import { decodeResponse, validateWebhook, planSync, decodeDelivery, Account, type DecodedWebhook, type PipedriveWebhooksError } from "pipedrive-webhooks";
+import { decodeResponse, validateWebhook, planSync, decodeDelivery, Account, events, exampleDelivery, type CatalogEntry, type DecodedWebhook, type PipedriveWebhooksError } from "pipedrive-webhooks";
 const list: DecodedWebhook[] = decodeResponse("list", { status: 200, body: "{}" });
 const created: DecodedWebhook = decodeResponse("create", { status: 201, body: "{}" });
 const deleted: true = decodeResponse("delete", { status: 200, body: "{}" });
@@ -68,7 +68,11 @@ const plan = planSync(list, [], { maxAppWebhooksPerUser: 40 });
 const stageChanged: boolean = decodeDelivery("{}").changedFields.includes("stage_id");
 const acct = new Account(1);
 try { decodeResponse("list", { status: 429, body: "" }); } catch (e) { const err = e as PipedriveWebhooksError; const daily: boolean = err.scope === "daily"; void daily; }
-export { created, deleted, failing, valid, plan, stageChanged, acct };
+const v1Events: CatalogEntry[] = events("1.0");
+const counterpart: string | null = events()[0].counterpart;
+const body: string = exampleDelivery("change.deal", "2.0", { attempt: 2 });
+const plain: string = exampleDelivery(v1Events[0].event, v1Events[0].version);
+export { created, deleted, failing, valid, plan, stageChanged, acct, counterpart, body, plain };
 `);
     files.push("consumer.mts");
     fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({

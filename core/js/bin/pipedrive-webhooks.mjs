@@ -27,6 +27,15 @@ commands:
       a daily-budget 429 stops the run and says what was done and when to try again.
   decode < BODY.json
       Decodes a delivery body (v1 or v2) from stdin and prints the normalised event.
+  events [--version 1.0|2.0] [--json]
+      Every event Pipedrive sends (the catalog), per payload version: its name in that version's
+      words (updated.deal in 1.0, change.deal in 2.0), its name in the other version, what it
+      means. --json prints the entries with their shape notes: [{ "event", "version", "action",
+      "object", "counterpart", "description", "notes" }].
+  example ACTION.OBJECT [--version 1.0|2.0] [--attempt 1-4]
+      Prints the body Pipedrive would POST for that event (compact JSON, one line), to pipe into
+      curl or save as a test fixture. The version follows from the name (updated.deal is 1.0,
+      change.deal 2.0); --version checks it. An unknown event names the nearest one.
   serve [--port 8080] [--dist DIR] [--pipedrive-upstream URL]
       The local companion: serves the admin panel on http://127.0.0.1:PORT and relays its live calls
       to Pipedrive from the same origin, so no CORS preflight is needed and every answer header
@@ -70,6 +79,7 @@ use), 2 on bad options
 
 examples:
   PIPEDRIVE_API_TOKEN=… npx pipedrive-webhooks plan webhooks.json --base-url acme
+  npx pipedrive-webhooks example change.deal | curl -sS -H 'content-type: application/json' --data-binary @- http://127.0.0.1:3000/hook
   npx pipedrive-webhooks serve --port 8080     # then open http://127.0.0.1:8080`;
 
 class CliError extends Error {
@@ -144,6 +154,7 @@ function explain(e, context) {
     RATE_LIMITED: "wait, then run again",
     INVALID_FIELD: "fix the desired set",
     INVALID_INPUT: "check the arguments",
+    UNKNOWN_EVENT: "list them: pipedrive-webhooks events",
     NETWORK: "check --base-url and the network",
   }[e.code];
   return hint ? `${e.message} (${hint})` : e.message;
@@ -205,9 +216,49 @@ const SERVE_OPTIONS = {
   help: { type: "boolean", short: "h" },
 };
 
-/** The command (the first positional), read leniently: `serve` has options of its own. */
+/** `events` and `example`: `--version` names a payload version there, not the package's. */
+const CATALOG_OPTIONS = {
+  version: { type: "string" },
+  attempt: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** The command (the first positional), read leniently: `serve`, `events` and `example` have options of their own. */
 function commandOf(argv) {
-  return parseArgs({ args: argv, strict: false, allowPositionals: true, options: { ...OPTIONS, ...SERVE_OPTIONS } }).positionals[0];
+  return parseArgs({ args: argv, strict: false, allowPositionals: true, options: { ...OPTIONS, ...SERVE_OPTIONS, ...CATALOG_OPTIONS, version: { type: "string" } } }).positionals[0];
+}
+
+/** `events` and `example`: the core's catalog, printed. No network. */
+function catalog(argv) {
+  const { values, positionals } = parseArgsOrFail({ args: argv, allowPositionals: true, options: CATALOG_OPTIONS });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [command, event, extra] = positionals;
+  const version = values.version;
+  if (version !== undefined && version !== "1.0" && version !== "2.0") fail(`--version takes 1.0 or 2.0, got ${JSON.stringify(version)}`);
+  if (command === "events") {
+    if (event !== undefined) fail(`unexpected argument ${JSON.stringify(event)}: events takes only --version and --json`);
+    if (values.attempt !== undefined) fail("--attempt is for example");
+    const list = pw.events(version);
+    if (values.json) console.log(JSON.stringify(list, null, 2));
+    else {
+      console.log(table(list.map((e) => ({ event: e.event, version: e.version, "other version": e.counterpart ?? "—", description: e.description })), ["event", "version", "other version", "description"]));
+      console.log(`${list.length} events${version ? ` in version ${version}` : " (2.0 first, then 1.0)"}; the shape notes: --json, or the panel's Events page`);
+    }
+    return 0;
+  }
+  if (event === undefined) fail("example needs an event, e.g. example change.deal (list them: events)");
+  if (extra !== undefined) fail(`unexpected argument ${JSON.stringify(extra)}`);
+  if (values.json) fail("example prints JSON already: --json is for events");
+  const attempt = values.attempt === undefined ? 1 : Number(values.attempt);
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 4) fail(`--attempt takes 1 to 4 (R10: the first attempt and three retries), got ${JSON.stringify(values.attempt)}`);
+  // The version the name belongs to, unless --version says which (then a mismatch is explained).
+  const own = pw.events().find((e) => e.event === event)?.version ?? (/^(added|updated|merged|deleted)\./.test(event) ? "1.0" : "2.0");
+  console.log(pw.exampleDelivery(event, version ?? own, { attempt }));
+  return 0;
 }
 
 /** `serve`: the local companion until Ctrl-C or SIGTERM (exit 0); bad options exit 2. */
@@ -249,7 +300,9 @@ function withoutSecrets(plan) {
 }
 
 async function main(argv) {
-  if (commandOf(argv) === "serve") return serve(argv);
+  const first = commandOf(argv);
+  if (first === "serve") return serve(argv);
+  if (first === "events" || first === "example") return catalog(argv);
   const { values, positionals } = parseArgsOrFail({ args: argv, allowPositionals: true, options: OPTIONS });
   const [command, file, extra] = positionals;
   if (values.version) {
@@ -337,7 +390,7 @@ async function main(argv) {
       return report.failed.length || !report.complete ? 1 : 0;
     }
     default:
-      fail(`unknown command ${JSON.stringify(command)}: use list, plan, sync, decode or serve (--help)`);
+      fail(`unknown command ${JSON.stringify(command)}: use list, plan, sync, decode, events, example or serve (--help)`);
   }
 }
 

@@ -6,6 +6,7 @@ const pw = createRequire(import.meta.url)("./pipedrive_webhooks.js");
 export const syncWebhooks = createSync(pw);
 export const {
   Account, basicAuthHeader, buildRequest, decodeDelivery, decodeResponse, defaultPolicy,
-  normalizeBaseUrl, planSync, rateLimit, RateLimitRetry, relayTarget, simulateDeliveries, simulateSummary, validateWebhook, verifyBasicAuth,
+  events, exampleDelivery, normalizeBaseUrl, planSync, rateLimit, RateLimitRetry, readDesired, relayTarget, simulateDeliveries, simulateSummary,
+  validateWebhook, verifyBasicAuth,
 } = pw;
 export default { ...pw, syncWebhooks };

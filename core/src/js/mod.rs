@@ -485,3 +485,52 @@ pub fn relay_target(method: &str, path: &str) -> JsValue {
     }
     out.into()
 }
+
+/// A payload version from JS: `undefined`/`null` is none, else `"1.0"` or `"2.0"`.
+fn version_from(value: &JsValue) -> Result<Option<crate::PayloadVersion>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_string().as_deref() {
+        Some("1.0") => Ok(Some(crate::PayloadVersion::V1)),
+        Some("2.0") => Ok(Some(crate::PayloadVersion::V2)),
+        _ => Err(error("INVALID_INPUT", "version must be \"1.0\" or \"2.0\"", Some("version"))),
+    }
+}
+
+/// The event catalog: every event Pipedrive sends in `version` ("1.0" or "2.0"), or in both (v2
+/// first) when omitted. Each entry: `{ event, version, action, object, counterpart, description,
+/// notes }`, names in the version's words (`updated.deal` in v1). Throws `INVALID_INPUT` for
+/// another version.
+///
+/// ```js
+/// events("2.0").find((e) => e.event === "change.deal").counterpart; // "updated.deal"
+/// ```
+#[wasm_bindgen(js_name = events, skip_typescript)]
+pub fn events(version: JsValue) -> Result<JsValue, JsValue> {
+    to_js(&crate::catalog::events(version_from(&version)?))
+}
+
+/// The body Pipedrive would POST for `event` (`action.object` in `version`'s words) to a webhook
+/// of `version`: the exact JSON text, compact, in Pipedrive's key order. `options`: `{ webhookId,
+/// companyId, userId, attempt (1–4), timestamp (epoch ms) }`, each optional. Throws
+/// `UNKNOWN_EVENT` (with `nearest`) or `INVALID_INPUT`.
+///
+/// ```js
+/// const body = exampleDelivery("change.deal", "2.0", { attempt: 2 });
+/// await fetch("http://localhost:3000/hook", { method: "POST", body, headers: { "content-type": "application/json" } });
+/// ```
+#[wasm_bindgen(js_name = exampleDelivery, skip_typescript)]
+pub fn example_delivery(event: JsValue, version: JsValue, options: JsValue) -> Result<String, JsValue> {
+    let event = event.as_string().ok_or_else(|| error("INVALID_INPUT", "event must be a string such as \"change.deal\"", Some("event")))?;
+    let version = version_from(&version)?.ok_or_else(|| error("INVALID_INPUT", "version is required: \"1.0\" or \"2.0\"", Some("version")))?;
+    let options: crate::catalog::ExampleOptions = if options.is_undefined() || options.is_null() { Default::default() } else { from_js(options, "options")? };
+    crate::catalog::example_delivery(&event, version, &options).map_err(|e| match e {
+        crate::catalog::ExampleError::UnknownEvent(u) => {
+            let err = error("UNKNOWN_EVENT", &u.to_string(), Some("event"));
+            convert::set(&err, "nearest", &u.nearest.into());
+            err
+        }
+        other => error("INVALID_INPUT", &other.to_string(), Some("attempt")),
+    })
+}

@@ -441,3 +441,46 @@ export function decodeResponse(kind: "delete", response: HttpResponseInput, now?
 export type RelayDecision =
   | { kind: "relay"; method: "GET" | "POST" | "DELETE"; host: string; path: string; url: string }
   | { kind: "refuse"; status: 400 | 403 | 404 | 405; reason: string; allow: string | null };
+
+/** One event of the catalog (`events()`): names in its version's words. */
+export interface CatalogEntry {
+  /** `action.object`: "change.deal" (v2), "updated.deal" (v1). */
+  event: string;
+  version: PayloadVersionString;
+  action: Exclude<EventActionString, "*">;
+  object: string;
+  /** The same event's name in the other version; null when the object exists in one version only. */
+  counterpart: string | null;
+  /** One sentence: what happened. */
+  description: string;
+  /** The shape's quirks, each a short sentence. */
+  notes: string[];
+}
+
+/** Who and when an example delivery names; every field optional. */
+export interface ExampleOptions {
+  /** Default 55. */
+  webhookId?: number;
+  /** Default 12. */
+  companyId?: number;
+  /** The acting user; default 3. */
+  userId?: number;
+  /** 1–4 (R10); default 1. */
+  attempt?: number;
+  /** The event's time, epoch ms; default 2026-11-02T10:15:30.000Z. */
+  timestamp?: number;
+}
+
+/**
+ * Every event Pipedrive sends in `version`, or in both (v2 first) when omitted.
+ * @throws Error with code INVALID_INPUT for another version.
+ * @example events("1.0").map((e) => e.event); // ["added.activity", "updated.activity", …]
+ */
+export function events(version?: PayloadVersionString): CatalogEntry[];
+
+/**
+ * The exact JSON text Pipedrive would POST for `event` to a webhook of `version`.
+ * @throws Error with code UNKNOWN_EVENT (and `nearest`, the closest event) or INVALID_INPUT.
+ * @example exampleDelivery("updated.deal", "1.0"); // '{"v":1,"event":"updated.deal",…}'
+ */
+export function exampleDelivery(event: string, version: PayloadVersionString, options?: ExampleOptions): string;
