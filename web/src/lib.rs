@@ -151,6 +151,7 @@ fn Shell() -> impl IntoView {
                 <a href="/webhooks/new" aria-current=move || nav.current("/webhooks/new")>"New webhook"</a>
                 <a href="/sync" aria-current=move || nav.current("/sync")>"Sync"</a>
                 <a href="/simulator" aria-current=move || nav.current("/simulator")>"Simulator"</a>
+                <a href="/events" aria-current=move || nav.current("/events")>"Events"</a>
                 {move || (panel.is_sandbox() || panel.is_emulator()).then(|| view! { <a href="/deliveries" aria-current=move || nav.current("/deliveries")>"Deliveries"</a> })}
                 {move || panel.is_emulator().then(|| view! { <a href="/check" aria-current=move || nav.current("/check")>"Check receiver"</a> })}
                 {move || panel.is_sandbox().then(|| view! { <a href="/sandbox" aria-current=move || nav.current("/sandbox")>"Sandbox tools"</a> })}
@@ -170,6 +171,7 @@ fn Shell() -> impl IntoView {
                     Page::Rules => view! { <RulesPage/> }.into_any(),
                     Page::Deliveries => view! { <pages::deliveries::DeliveriesPage/> }.into_any(),
                     Page::Check => view! { <pages::check::CheckPage/> }.into_any(),
+                    Page::Events => view! { <pages::events::EventsPage/> }.into_any(),
                     Page::NotFound => view! { <h1>"Not found"</h1><p><a href="/">"Back to webhooks"</a></p> }.into_any(),
                 }}
             </main>

@@ -21,6 +21,7 @@ pub enum Page {
     Rules,
     Deliveries,
     Check,
+    Events,
     NotFound,
 }
 
@@ -38,6 +39,7 @@ impl Page {
             "/rules" => Page::Rules,
             "/deliveries" => Page::Deliveries,
             "/check" => Page::Check,
+            "/events" => Page::Events,
             _ => match path.strip_prefix("/webhooks/") {
                 Some(id) if !id.contains('/') => Page::Detail(id.parse().ok()),
                 _ => Page::NotFound,
@@ -60,6 +62,7 @@ impl Page {
             Page::Rules => "Rules".into(),
             Page::Deliveries => "Deliveries".into(),
             Page::Check => "Check receiver".into(),
+            Page::Events => "Events".into(),
         };
         format!("{page} · pipedrive-webhooks")
     }

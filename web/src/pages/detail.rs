@@ -9,7 +9,7 @@ use pipedrive_webhooks::health::Health;
 use pipedrive_webhooks::sandbox::LogResult;
 use pipedrive_webhooks::Rule;
 
-fn copy(panel: Panel, what: &'static str, text: String) {
+pub(crate) fn copy(panel: Panel, what: &'static str, text: String) {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().clipboard().write_text(&text);
         panel.notify(format!("Copied the {what}"));

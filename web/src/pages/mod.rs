@@ -4,6 +4,7 @@ pub mod check;
 pub mod connections;
 pub mod deliveries;
 pub mod detail;
+pub mod events;
 pub mod new_webhook;
 pub mod rules;
 pub mod sandbox_tools;

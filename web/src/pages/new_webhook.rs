@@ -204,6 +204,13 @@ pub fn NewWebhookPage() -> impl IntoView {
                 <div class="field">
                     <span class="label">"Event"</span>
                     <code class="event-preview" data-testid="event-preview">{move || format!("{}.{}", action.get(), object.get())}</code>
+                    // The pair's entry in the catalog (none for `*` or a pair Pipedrive never sends).
+                    {move || {
+                        let (event, v) = (format!("{}.{}", action.get(), object.get()), versions());
+                        pipedrive_webhooks::catalog::find(&event, Some(v)).is_ok().then(|| view! {
+                            <small><a href=crate::pages::events::entry_href(&event, v) data-testid="event-link">"Its example bodies"</a></small>
+                        })
+                    }}
                 </div>
             </div>
             {field("user_id", "User id (optional)", "Whose permissions deliveries use; defaults to the caller.", user_id, "text")}
