@@ -59,7 +59,7 @@ test("a skip link leads to the content; `n` opens the form with focus on its fir
   assert.equal(await page.getByTestId("input-name").inputValue(), "", "the shortcut's 'n' is not typed into the name");
 });
 
-const pages = ["/", "/webhooks/new", "/webhooks/119", "/simulator", "/sandbox", "/deliveries", "/sync", "/connections", "/rules"];
+const pages = ["/", "/webhooks/new", "/webhooks/119", "/simulator", "/sandbox", "/deliveries", "/sync", "/connections", "/rules", "/events", "/events?event=change.deal&version=2.0"];
 
 for (const width of [1280, 1366, 1440]) {
   test(`nothing is clipped at ${width} px; the owner and a URL's host and port stay visible`, async () => {
@@ -99,7 +99,7 @@ for (const width of [1280, 1366, 1440]) {
     for (const p of pages) {
       await page.goto(panel.url + p);
       await page.waitForTimeout(300);
-      await page.screenshot({ path: screenshotPath(`page${p.replaceAll("/", "-") || "-list"}-${width}`), fullPage: true });
+      await page.screenshot({ path: screenshotPath(`page${p.replace(/[^a-z0-9.]+/gi, "-") || "-list"}-${width}`), fullPage: true });
     }
     assert.deepEqual(errors, []);
   });

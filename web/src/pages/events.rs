@@ -3,14 +3,21 @@
 //! to POST, the rules every delivery runs under, the shape notes, and "Send to my receiver"
 //! (the emulator's trigger, or the sandbox's log). Its data is `catalog::events`, never a copy.
 
-use crate::components::RuleText;
+//!
+//! The list and the open entry are HTML text with one delegated listener (`data-open`, `data-copy`,
+//! `data-go`, `data-send`), as the Deliveries and Webhooks tables: as views they cost the panel's
+//! size budget about twice as much. Every text is escaped.
+
 use crate::nav::{query, replace_url, with_query};
 use crate::pages::detail::copy;
+use crate::row_html::rule_html;
 use crate::state::Panel;
+use html_escape::encode_text_to_string as text;
 use leptos::prelude::*;
 use pipedrive_webhooks::catalog::{events, example_delivery, CatalogEntry, ExampleOptions};
 use pipedrive_webhooks::emulator_api::control_url;
 use pipedrive_webhooks::{PayloadVersion, MINUTE, SECOND};
+use std::fmt::Write;
 
 /// The address of `event`'s entry in `version`: `/events?event=change.deal&version=2.0`.
 pub fn entry_href(event: &str, version: PayloadVersion) -> String {
@@ -74,14 +81,11 @@ fn scroll_to_open() {
     );
 }
 
-/// What a "Send to my receiver" answered: the text, and whether to link the Deliveries page.
-type Sent = Option<(String, bool)>;
-
 /// The rules every delivery runs under, with the policy's numbers.
-fn rule_lines(panel: Panel) -> Vec<String> {
+fn rule_lines(panel: Panel) -> [String; 5] {
     let p = panel.policy();
     let d = p.retry_delays_ms.map(|ms| ms / SECOND);
-    vec![
+    [
         format!("R9: delivered only on a 2xx answer within {} s.", p.timeout_ms / SECOND),
         format!("R10: a failure is retried after {} s, {} s and {} s; then the event is lost.", d[0], d[1], d[2]),
         format!("R11, R12: {} failed first attempts ban the webhook for {} min (events meanwhile are lost).", p.ban_threshold, p.ban_duration_ms / MINUTE),
@@ -90,158 +94,206 @@ fn rule_lines(panel: Panel) -> Vec<String> {
     ]
 }
 
-/// One version's column: the subscription body and the example delivery, or why there is none.
-fn version_column(panel: Panel, version: PayloadVersion, entry: Option<CatalogEntry>) -> impl IntoView {
-    let v = version.as_str();
-    let testid = format!("body-v{}", &v[..1]);
-    let Some(e) = entry else {
-        return view! {
-            <section class="event-col"><h2>{format!("v{v}")}</h2>
-                <p class="muted" data-testid=testid>{format!("Pipedrive sends no v{v} version of this event.")}</p></section>
-        }
-        .into_any();
-    };
-    let body = example_delivery(&e.event, version, &ExampleOptions::default()).unwrap_or_else(|err| err.to_string());
-    let subscribe = format!(
-        r#"{{"subscription_url": "https://hooks.yourapp.example/pipedrive", "event_action": "{}", "event_object": "{}", "version": "{v}"}}"#,
+/// The body Pipedrive would POST for `e` (compact, as sent).
+fn body(e: &CatalogEntry) -> String {
+    example_delivery(&e.event, e.version, &ExampleOptions::default()).unwrap_or_else(|err| err.to_string())
+}
+
+/// The subscription body to POST for `e`, in its version's words.
+fn subscription(e: &CatalogEntry) -> String {
+    format!(
+        r#"{{"subscription_url": "https://hooks.yourapp.example/pipedrive", "event_action": "{}", "event_object": "{}", "version": "{}"}}"#,
         e.action.as_str(),
-        e.object
-    );
-    let shown = pretty(&body);
-    view! {
-        <section class="event-col">
-            <h2>{format!("v{v}: {}", e.event)}</h2>
-            <p class="col-head">"Subscribe (POST /v1/webhooks)"
-                <button class="btn small" data-testid=format!("copy-subscribe-v{}", &v[..1]) on:click={let s = subscribe.clone(); move |_| copy(panel, "subscription body", s.clone())}>"Copy"</button></p>
-            <pre data-testid=format!("subscribe-v{}", &v[..1])>{subscribe}</pre>
-            <p class="col-head">"Example delivery"
-                <button class="btn small" data-testid=format!("copy-{testid}") on:click=move |_| copy(panel, "example body", body.clone())>"Copy"</button></p>
-            <pre tabindex="0" aria-label=format!("v{v} example delivery") data-testid=testid>{shown}</pre>
-        </section>
+        e.object,
+        e.version.as_str()
+    )
+}
+
+/// `v2` for the test ids.
+fn short(v: PayloadVersion) -> &'static str {
+    &v.as_str()[..1]
+}
+
+/// One version's column: the subscription body and the example delivery (each with Copy), or why
+/// there is none. `i` is the entry's index in the catalog.
+fn column(h: &mut String, v: PayloadVersion, entry: Option<(usize, &CatalogEntry)>) {
+    let (n, s) = (v.as_str(), short(v));
+    let Some((i, e)) = entry else {
+        let _ = write!(h, r#"<section><h2>v{n}</h2><p class="muted" data-testid="body-v{s}">Pipedrive sends no v{n} version of this event.</p></section>"#);
+        return;
+    };
+    let _ = write!(h, r#"<section><h2>v{n}: {}</h2><p class="col-head">Subscribe (POST /v1/webhooks)<button class="btn small" data-copy="s{i}" data-testid="copy-subscribe-v{s}">Copy</button></p><pre data-testid="subscribe-v{s}">"#, e.event);
+    text(subscription(e), h);
+    let _ = write!(h, r#"</pre><p class="col-head">Example delivery<button class="btn small" data-copy="b{i}" data-testid="copy-body-v{s}">Copy</button></p><pre tabindex="0" aria-label="v{n} example delivery" data-testid="body-v{s}">"#);
+    text(pretty(&body(e)), h);
+    h.push_str("</pre></section>");
+}
+
+/// The open entry `i`: description, counterpart, both versions, notes, rules, and Send.
+fn detail(h: &mut String, all: &[CatalogEntry], i: usize, panel: Panel, sent: Option<String>) {
+    let e = &all[i];
+    let other = e.counterpart.as_ref().and_then(|c| all.iter().position(|o| &o.event == c && o.version != e.version));
+    h.push_str(r#"<div class="event-detail" data-testid="event-detail"><p>"#);
+    text(&e.description, h);
+    if let Some(j) = other {
+        let _ = write!(h, r#" In v{}: <button class="btn small" data-go="{j}" data-testid="counterpart">{}</button>"#, all[j].version.as_str(), all[j].event);
     }
-    .into_any()
+    h.push_str(r#"</p><div class="event-cols">"#);
+    let pair = |v| if e.version == v { Some((i, e)) } else { other.map(|j| (j, &all[j])) };
+    column(h, PayloadVersion::V2, pair(PayloadVersion::V2));
+    column(h, PayloadVersion::V1, pair(PayloadVersion::V1));
+    h.push_str(r#"</div><div class="event-cols"><section><h2>Shape notes</h2><ul data-testid="event-notes">"#);
+    for n in &e.notes {
+        h.push_str("<li>");
+        text(n, h);
+        h.push_str("</li>");
+    }
+    h.push_str(r#"</ul></section><section><h2>Rules every delivery runs under</h2><ul data-testid="event-rules">"#);
+    for r in rule_lines(panel) {
+        h.push_str("<li>");
+        rule_html(&r, h);
+        h.push_str("</li>");
+    }
+    h.push_str(r#"</ul><a href="/rules">All the rules</a></section></div><div class="toolbar">"#);
+    if panel.is_sandbox() || panel.is_emulator() {
+        let _ = write!(h, r#"<button class="btn primary" data-send="{i}" data-testid="send-event">Send to my receiver</button>"#);
+    } else {
+        h.push_str(r#"<p class="muted" data-testid="send-unavailable">Pipedrive offers no way to trigger an event: make a real change in Pipedrive (edit a deal, say) to get one.</p>"#);
+    }
+    h.push_str(r#"<span data-testid="send-result">"#);
+    if let Some(t) = sent {
+        text(&t, h);
+        if t.ends_with("see ") {
+            h.push_str(r#"<a href="/deliveries">Deliveries</a>"#);
+        }
+    }
+    h.push_str("</span></div></div>");
+}
+
+/// The index of `event` in `version` in `all`.
+fn position(all: &[CatalogEntry], event: &str, version: PayloadVersion) -> Option<u64> {
+    all.iter().position(|e| e.event == event && e.version == version).map(|i| i as u64)
+}
+
+/// A filter's `<option>`s: all (the empty value) first, then each distinct value in catalog order.
+fn options_html(first: &str, values: impl Iterator<Item = String>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    let mut h = format!(r#"<option value="">{first}</option>"#);
+    for v in values {
+        if !seen.contains(&v) {
+            let _ = write!(h, r#"<option value="{v}">{v}</option>"#);
+            seen.push(v);
+        }
+    }
+    h
 }
 
 #[component]
 pub fn EventsPage() -> impl IntoView {
     let panel = expect_context::<Panel>();
-    let all = StoredValue::new(events(None));
-    let total = all.with_value(Vec::len);
+    let catalog = events(None);
+    let total = catalog.len();
     let signal = |key| RwSignal::new(query(key).unwrap_or_default());
     let (object, action, version, search) = (signal("object"), signal("action"), signal("v"), signal("q"));
-    let open = RwSignal::new(query("event").map(|e| (e, query("version").and_then(|v| PayloadVersion::parse(&v)).unwrap_or_default())));
-    let sent = RwSignal::new(Sent::None);
+    // The open entry, by its index in the catalog.
+    let open = RwSignal::new(query("event").and_then(|ev| position(&catalog, &ev, query("version").and_then(|v| PayloadVersion::parse(&v)).unwrap_or_default())));
+    // What "Send to my receiver" answered (ending in "see " when it reached the Deliveries page).
+    let sent = RwSignal::new(None::<String>);
     // The filters and the open entry live in the URL (replaced, not a history entry).
     Effect::new(move |first: Option<()>| {
-        let (e, v) = open.get().map(|(e, v)| (e, v.as_str().to_string())).unwrap_or_default();
+        let (e, v) = open.get().map(|i| events(None).swap_remove(i as usize)).map(|e| (e.event, e.version.as_str().to_string())).unwrap_or_default();
         let pairs = [("object", object.get()), ("action", action.get()), ("v", version.get()), ("q", search.get()), ("event", e), ("version", v)];
         if first.is_some() {
             replace_url(&with_query("/events", &pairs));
         }
     });
-    let options = move |f: fn(&CatalogEntry) -> &str| {
-        let mut seen: Vec<String> = Vec::new();
-        all.with_value(|a| a.iter().for_each(|e| if !seen.iter().any(|s| s == f(e)) { seen.push(f(e).to_string()) }));
-        seen
-    };
     let shown = Memo::new(move |_| {
         let (o, a, v, q) = (object.get(), action.get(), version.get(), search.get().trim().to_lowercase());
-        all.with_value(|all| {
-            all.iter()
-                .filter(|e| (o.is_empty() || e.object == o) && (a.is_empty() || e.action.as_str() == a) && (v.is_empty() || e.version.as_str() == v))
-                .filter(|e| q.is_empty() || [&e.event, &e.description].into_iter().chain(&e.notes).any(|t| t.to_lowercase().contains(&q)))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+        (0..)
+            .zip(events(None))
+            .filter(|(_, e)| {
+                (o.is_empty() || e.object == o) && (a.is_empty() || e.action.as_str() == a) && (v.is_empty() || e.version.as_str() == v)
+                    && (q.is_empty() || [&e.event, &e.description].into_iter().chain(&e.notes).any(|t| t.to_lowercase().contains(&q)))
+            })
+            .map(|(i, _)| i)
+            .collect::<Vec<u64>>()
     });
-    let find = move |event: &str, v: PayloadVersion| all.with_value(|a| a.iter().find(|e| e.event == event && e.version == v).cloned());
-    let select = |label: &'static str, id: &'static str, value: RwSignal<String>, choices: Vec<(String, String)>| {
-        view! {
-            <label>{label}" "
-                <select data-testid=id prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
-                    {choices.into_iter().map(|(v, l)| { let o = v.clone(); view! { <option value=v selected=move || value.get() == o>{l}</option> } }).collect_view()}
-                </select>
-            </label>
-        }
-    };
-    let with_all = |list: Vec<String>| std::iter::once((String::new(), "All".to_string())).chain(list.into_iter().map(|o| (o.clone(), o))).collect::<Vec<_>>();
-    let versions = vec![(String::new(), "Both".to_string()), ("2.0".into(), "2.0".into()), ("1.0".into(), "1.0".into())];
-
     let clear = move || {
         for s in [object, action, version, search] {
             s.set(String::new());
         }
     };
-    // Opens `event` in `v`; its row shows even when the filters hid it.
-    let go_to = move |event: String, v: PayloadVersion| {
-        if !shown.with_untracked(|s| s.iter().any(|e| e.event == event && e.version == v)) {
-            clear();
+    let select = |label: &'static str, id: &'static str, value: RwSignal<String>, options: String| {
+        view! {
+            <label>{label}" "
+                <select data-testid=id inner_html=options prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))></select>
+            </label>
         }
-        sent.set(None);
-        open.set(Some((event, v)));
-        scroll_to_open();
     };
-    if open.get_untracked().is_some() {
-        scroll_to_open();
-    }
+    let objects = options_html("All", catalog.iter().map(|e| e.object.clone()));
+    let actions = options_html("All", catalog.iter().map(|e| e.action.as_str().to_string()));
+    let versions = options_html("Both", ["2.0", "1.0"].map(String::from).into_iter());
+
     let send = move |e: CatalogEntry| {
         if panel.is_sandbox() {
             let mut reached = 0;
             panel.sandbox.update(|s| reached = s.trigger(e.action, &e.object));
-            sent.set(Some((format!("{} reached {reached} webhook(s): see ", e.event), true)));
+            sent.set(Some(format!("{} reached {reached} webhook(s): see ", e.event)));
             return;
         }
         let Some(url) = panel.live_connection().and_then(|c| control_url(&c.base_url, "trigger")) else { return };
-        let body = serde_json::json!({ "event": e.event }).to_string();
+        let body = format!(r#"{{"event":"{}"}}"#, e.event);
         leptos::task::spawn_local(async move {
             sent.set(Some(match crate::live::post_json(&url, body).await {
                 Some((200..=299, b)) => {
                     let n = serde_json::from_slice::<serde_json::Value>(&b).ok().and_then(|v| v["webhooks"].as_array().map(Vec::len)).unwrap_or(0);
-                    (format!("{} reached {n} webhook(s): see ", e.event), true)
+                    format!("{} reached {n} webhook(s): see ", e.event)
                 }
-                Some((status, b)) => (format!("The emulator refused it (HTTP {status}): {}", crate::live::error_text(&b)), false),
-                None => ("The emulator did not answer.".into(), false),
+                Some((status, b)) => format!("The emulator refused it (HTTP {status}): {}", crate::live::error_text(&b)),
+                None => "The emulator did not answer.".into(),
             }));
         });
     };
-
-    let detail = move |e: CatalogEntry| {
-        let other = e.counterpart.as_deref().and_then(|c| find(c, if e.version == PayloadVersion::V1 { PayloadVersion::V2 } else { PayloadVersion::V1 }));
-        let (v2, v1) = if e.version == PayloadVersion::V2 { (Some(e.clone()), other.clone()) } else { (other.clone(), Some(e.clone())) };
-        let entry = e.clone();
-        view! {
-            <div class="event-detail" data-testid="event-detail">
-                <p>{e.description.clone()}" "
-                    {other.map(|o| { let (ev, v) = (o.event.clone(), o.version); view! {
-                        "In v"{v.as_str()}": "<button class="btn small link" data-testid="counterpart" on:click=move |_| go_to(ev.clone(), v)>{o.event}</button>
-                    } })}
-                </p>
-                <div class="event-cols">{version_column(panel, PayloadVersion::V2, v2)}{version_column(panel, PayloadVersion::V1, v1)}</div>
-                <div class="event-cols">
-                    <section><h2>"Shape notes"</h2><ul data-testid="event-notes">{e.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul></section>
-                    <section><h2>"Rules every delivery runs under"</h2>
-                        <ul data-testid="event-rules">{rule_lines(panel).into_iter().map(|t| view! { <li><RuleText text=t/></li> }).collect_view()}</ul>
-                        <a href="/rules">"All the rules"</a></section>
-                </div>
-                <div class="toolbar">
-                    {move || if panel.is_sandbox() || panel.is_emulator() {
-                        let entry = entry.clone();
-                        view! { <button class="btn primary" data-testid="send-event" on:click=move |_| send(entry.clone())>"Send to my receiver"</button> }.into_any()
-                    } else {
-                        view! { <p class="muted" data-testid="send-unavailable">"Pipedrive offers no way to trigger an event: make a real change in Pipedrive (edit a deal, say) to get one."</p> }.into_any()
-                    }}
-                    <span role="status" data-testid="send-result">{move || sent.get().map(|(t, link)| view! { {t}{link.then(|| view! { <a href="/deliveries">"Deliveries"</a> })} })}</span>
-                </div>
-            </div>
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(button) = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()).and_then(|t| t.closest("button").ok().flatten()) else { return };
+        let data = |k| button.get_attribute(k);
+        let index = |d: String| d.trim_start_matches(['s', 'b']).parse::<u64>().ok();
+        let entry = |i: u64| events(None).swap_remove(i as usize);
+        if data("data-clear").is_some() {
+            clear();
+        } else if let Some(i) = data("data-open").and_then(index) {
+            sent.set(None);
+            open.update(|o| *o = if *o == Some(i) { None } else { Some(i) });
+        } else if let Some(i) = data("data-go").and_then(index) {
+            // The counterpart's row shows even when the filters hid it.
+            if !shown.with_untracked(|s| s.contains(&i)) {
+                clear();
+            }
+            sent.set(None);
+            open.set(Some(i));
+            scroll_to_open();
+        } else if let Some(d) = data("data-copy") {
+            let subscribe = d.starts_with('s');
+            let Some(e) = index(d).map(entry) else { return };
+            if subscribe {
+                copy(panel, "subscription body", subscription(&e));
+            } else {
+                copy(panel, "example body", body(&e));
+            }
+        } else if let Some(i) = data("data-send").and_then(index) {
+            send(entry(i));
         }
     };
+    if open.get_untracked().is_some() {
+        scroll_to_open();
+    }
 
     view! {
         <h1>"Events"</h1>
         <p class="lead">"Every event Pipedrive sends, per payload version, with the body it POSTs. Open one for both versions' bodies, its subscription and its quirks."</p>
         <div class="filters">
-            {select("Object", "events-object", object, with_all(options(|e| &e.object)))}
-            {select("Action", "events-action", action, with_all(options(|e| e.action.as_str())))}
+            {select("Object", "events-object", object, objects)}
+            {select("Action", "events-action", action, actions)}
             {select("Version", "events-version", version, versions)}
             <input id="search" type="search" aria-label="Search events, descriptions and notes" placeholder="Search events, descriptions, notes  ( / )"
                 data-testid="events-search" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
@@ -250,25 +302,27 @@ pub fn EventsPage() -> impl IntoView {
             n if n == total => format!("{total} events"),
             n => format!("{n} of {total} events"),
         }}</p>
-        {move || shown.with(Vec::is_empty).then(|| view! {
-            <div class="empty" data-testid="events-no-match"><p>"No event matches these filters."</p>
-                <button class="btn small" on:click=move |_| clear()>"Clear filters"</button></div>
-        })}
-        <ul class="catalog" data-testid="events-list">
-            {move || shown.get().into_iter().map(|e| {
-                let key = (e.event.clone(), e.version);
-                let is_open = { let k = key.clone(); Memo::new(move |_| open.with(|o| o.as_ref() == Some(&k))) };
-                let (ev, v) = key;
-                view! {
-                    <li data-testid=format!("event-{ev}-v{}", &v.as_str()[..1])>
-                        <button class="event-row" aria-expanded=move || is_open.get().to_string() data-testid=format!("open-{ev}-v{}", &v.as_str()[..1])
-                            on:click={let ev = ev.clone(); move |_| { sent.set(None); open.set((!is_open.get_untracked()).then(|| (ev.clone(), v))); }}>
-                            <code>{ev.clone()}</code><span class="badge">{format!("v{}", v.as_str())}</span><span class="muted">{e.description.clone()}</span>
-                        </button>
-                        {move || is_open.get().then(|| detail(e.clone()))}
-                    </li>
+        <div on:click=on_click inner_html=move || {
+            // Redrawn as text on each change: keep the keyboard's place.
+            crate::components::refocus_soon(crate::components::focused_testid());
+            let (open, sent, all) = (open.get(), sent.get(), events(None));
+            let mut h = String::from(r#"<ul class="catalog" data-testid="events-list">"#);
+            for i in shown.get() {
+                let e = &all[i as usize];
+                let id = format!("{}-v{}", e.event, short(e.version));
+                let _ = write!(h, r#"<li data-testid="event-{id}"><button class="event-row" aria-expanded="{}" data-open="{i}" data-testid="open-{id}"><code>{}</code><span class="badge">v{}</span><span class="muted">"#, open == Some(i), e.event, e.version.as_str());
+                text(&e.description, &mut h);
+                h.push_str("</span></button>");
+                if open == Some(i) {
+                    detail(&mut h, &all, i as usize, panel, sent.clone());
                 }
-            }).collect_view()}
-        </ul>
+                h.push_str("</li>");
+            }
+            h.push_str("</ul>");
+            if shown.with(Vec::is_empty) {
+                h.push_str(r#"<div class="empty" data-testid="events-no-match"><p>No event matches these filters.</p><button class="btn small" data-clear>Clear filters</button></div>"#);
+            }
+            h
+        }></div>
     }
 }
