@@ -250,27 +250,10 @@ fn nearest(key: &str) -> Option<&'static str> {
     let key = key.to_ascii_lowercase();
     FIELDS
         .iter()
-        .map(|f| (edit_distance(&key, f), *f))
+        .map(|f| (crate::text::edit_distance(&key, f), *f))
         .filter(|(d, f)| *d <= 2 || (key.len() >= 4 && (f.starts_with(key.as_str()) || key.starts_with(f))))
         .min()
         .map(|(_, f)| f)
-}
-
-/// Levenshtein distance, on bytes (field names are ASCII), bounded work: keys are short.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() > 64 || b.len() > 64 {
-        return usize::MAX;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

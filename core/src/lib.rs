@@ -33,6 +33,7 @@ pub mod rules;
 pub mod sandbox;
 pub mod simulator;
 pub mod sync;
+pub mod text;
 pub mod time;
 pub mod validation;
 pub mod webhook;

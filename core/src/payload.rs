@@ -343,25 +343,29 @@ const DELIVERY_KEY_ORDER: [&str; 7] = ["v", "event", "retry", "data", "current",
 /// keys come out sorted, `meta` before `previous`.
 pub fn delivery_text(body: &Value) -> String {
     let Value::Object(map) = body else { return body.to_string() };
-    let rank = |k: &str| DELIVERY_KEY_ORDER.iter().position(|o| *o == k).unwrap_or(if k == "meta" { usize::MAX } else { DELIVERY_KEY_ORDER.len() });
-    let mut keys: Vec<&String> = map.keys().collect();
-    keys.sort_by_key(|k| rank(k));
+    // Pipedrive's keys in its order, then any other key, then `meta` (no sort: code size).
+    let known = DELIVERY_KEY_ORDER.iter().filter_map(|k| map.get_key_value(*k));
+    let others = map.iter().filter(|(k, _)| k.as_str() != "meta" && !DELIVERY_KEY_ORDER.contains(&k.as_str()));
     let mut out = String::from("{");
-    for (i, k) in keys.into_iter().enumerate() {
-        if i > 0 {
+    for (k, v) in known.chain(others).chain(map.get_key_value("meta")) {
+        if out.len() > 1 {
             out.push(',');
         }
         out.push_str(&Value::String(k.clone()).to_string());
         out.push(':');
-        out.push_str(&map[k.as_str()].to_string());
+        out.push_str(&v.to_string());
     }
     out.push('}');
     out
 }
 
+/// The host the emulator names in its deliveries' `meta.host`.
+pub const EMULATOR_HOST: &str = "localhost.pipedrive-emulator";
+
 /// The body Pipedrive POSTs for `event` to `webhook` on `attempt` (1–4), in the
-/// webhook's payload version (domain reference, section 3). [`decode_delivery`] reads it back;
-/// send it as [`delivery_text`] writes it.
+/// webhook's payload version (domain reference, section 3), as a JSON tree; [`delivery_body`]
+/// writes the same body as text. [`decode_delivery`] reads it back; send it as [`delivery_text`]
+/// writes it.
 ///
 /// ```
 /// use pipedrive_webhooks::payload::{decode_delivery, encode_delivery, Emitted};
@@ -373,109 +377,183 @@ pub fn delivery_text(body: &Value) -> String {
 /// assert_eq!((back.event_id.as_str(), back.attempt, back.entity.as_str()), ("3f0c…", 2, "deal"));
 /// ```
 pub fn encode_delivery(webhook: &crate::webhook::Webhook, event: &Emitted, attempt: u8) -> Value {
+    serde_json::from_slice(delivery_body(webhook, event, attempt, EMULATOR_HOST).as_bytes()).unwrap_or(Value::Null)
+}
+
+/// The body Pipedrive POSTs for `event` to `webhook` on `attempt` (1–4), as the exact text it
+/// sends: compact JSON, its keys in Pipedrive's order (v2 `data`, `previous`, `meta` last; v1 `v`,
+/// `event`, `retry`, `current`, `previous`, `matches_filters`, `meta`). `host` is `meta.host`
+/// (the company's domain; [`EMULATOR_HOST`] from the emulator). `data` and `previous` are taken in
+/// v2's shape and written in the webhook's version's (v1: custom fields as hash keys, users as
+/// arrays, the whole former object on a change).
+///
+/// ```
+/// use pipedrive_webhooks::payload::{decode_delivery, delivery_body, Emitted};
+/// use pipedrive_webhooks::{EventAction, Webhook};
+/// let e = Emitted { id: "3f0c…".into(), action: EventAction::Create, object: "deal".into(), entity_id: "42".into(),
+///     company_id: 1, user_id: 1, at: 1_700_000_000_000, data: serde_json::json!({"id": 42}), previous: serde_json::Value::Null, merge_partner_id: None };
+/// let text = delivery_body(&Webhook::example(), &e, 1, "acme.pipedrive.com");
+/// assert!(text.starts_with(r#"{"data":{"id":42},"previous":null,"meta":{"action":"create""#));
+/// assert_eq!(decode_delivery(text.as_bytes()).unwrap().entity_id.as_deref(), Some("42"));
+/// ```
+pub fn delivery_body(webhook: &crate::webhook::Webhook, event: &Emitted, attempt: u8, host: &str) -> String {
     let now = event.at;
     let action = event.action.to_v2();
     let empty_on = |what: EventAction, v: &Value| if action == what { Value::Null } else { v.clone() };
+    // Written field by field, not through `json!` and a sorted map: in Pipedrive's order, and
+    // small in the JS package.
+    let mut meta = JsonObject::new();
+    let mut body = JsonObject::new();
     match webhook.version {
-        PayloadVersion::V2 => with_merge_ids(action, event.merge_partner_id.as_deref(), serde_json::json!({
-            "meta": {
-                "action": action.as_str(),
-                "entity": event.object,
-                "entity_id": event.entity_id,
-                "id": event.id,
-                "attempt": attempt,
-                "timestamp": crate::time::format_iso(now),
-                "version": "2.0",
-                "webhook_id": webhook.id.to_string(),
-                "webhook_owner_id": webhook.owner_id.to_string(),
-                "company_id": event.company_id.to_string(),
-                "user_id": event.user_id.to_string(),
-                "correlation_id": event.id,
-                "type": webhook.webhook_type.as_str(),
-                "host": "localhost.pipedrive-emulator",
-                "change_source": "api",
-                "is_bulk_edit": false,
-                "permitted_user_ids": [webhook.user_id.to_string()],
-            },
-            "data": empty_on(EventAction::Delete, &event.data),
-            "previous": empty_on(EventAction::Create, &event.previous),
-        })),
-        PayloadVersion::V1 => {
-            let id: Value = event.entity_id.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::String(event.entity_id.clone()));
-            serde_json::json!({
-                "v": 1,
-                "event": event.name(PayloadVersion::V1),
-                "retry": attempt.saturating_sub(1),
-                "current": v1_entity(&event.object, empty_on(EventAction::Delete, &event.data)),
-                "previous": v1_entity(&event.object, match action {
-                    EventAction::Create => Value::Null,
-                    EventAction::Change => whole_previous(&event.data, &event.previous),
-                    _ => event.previous.clone(),
-                }),
-                "matches_filters": {"current": []},
-                "meta": {
-                    "v": 1,
-                    "action": v1_word(event.action),
-                    "object": event.object,
-                    "id": id,
-                    "company_id": event.company_id,
-                    "user_id": event.user_id,
-                    "host": "localhost.pipedrive-emulator",
-                    "timestamp": now.div_euclid(1000),
-                    // The event's time in µs, stable across retries (v1 decoders key on it).
-                    "timestamp_micro": stable_micro(&event.id, now),
-                    "permitted_user_ids": [webhook.user_id],
-                    "trans_pending": false,
-                    "is_bulk_update": false,
-                    "pipedrive_service_name": false,
-                    "change_source": "api",
-                    "webhook_id": webhook.id.to_string(),
-                },
-            })
+        PayloadVersion::V2 => {
+            meta.str("action", action.as_str())
+                .str("entity", &event.object)
+                .str("entity_id", &event.entity_id)
+                .str("id", &event.id)
+                .num("attempt", attempt.into())
+                .str("timestamp", &crate::time::format_iso(now))
+                .str("version", "2.0")
+                .id("webhook_id", webhook.id)
+                .id("webhook_owner_id", webhook.owner_id)
+                .id("company_id", event.company_id)
+                .id("user_id", event.user_id)
+                .str("correlation_id", &event.id)
+                .str("type", webhook.webhook_type.as_str())
+                .str("host", host)
+                .str("change_source", "api")
+                .raw("is_bulk_edit", "false")
+                .raw("permitted_user_ids", &format!("[\"{}\"]", webhook.user_id));
+            // A merge's other object: the survivor's change names the absorbed one, its delete the survivor.
+            match (action, &event.merge_partner_id) {
+                (EventAction::Change, Some(p)) => meta.str("merged_from_id", p),
+                (EventAction::Delete, Some(p)) => meta.str("merged_to_id", p),
+                _ => &mut meta,
+            };
+            body.value("data", &empty_on(EventAction::Delete, &event.data)).value("previous", &empty_on(EventAction::Create, &event.previous));
         }
+        PayloadVersion::V1 => {
+            let previous = match action {
+                EventAction::Create => Value::Null,
+                EventAction::Change => whole_previous(&event.data, &event.previous),
+                _ => event.previous.clone(),
+            };
+            meta.num("v", 1).str("action", v1_word(event.action)).str("object", &event.object);
+            match event.entity_id.parse::<u64>() {
+                Ok(n) => meta.num("id", n),
+                Err(_) => meta.str("id", &event.entity_id),
+            };
+            meta.num("company_id", event.company_id)
+                .num("user_id", event.user_id)
+                .str("host", host)
+                .raw("timestamp", &now.div_euclid(1000).to_string())
+                // The event's time in µs, stable across retries (v1 decoders key on it).
+                .num("timestamp_micro", stable_micro(&event.id, now))
+                .raw("permitted_user_ids", &format!("[{}]", webhook.user_id))
+                .raw("trans_pending", "false")
+                .raw("is_bulk_update", "false")
+                .raw("pipedrive_service_name", "false")
+                .str("change_source", "api")
+                .id("webhook_id", webhook.id);
+            body.num("v", 1)
+                .str("event", &event.name(PayloadVersion::V1))
+                .num("retry", attempt.saturating_sub(1).into())
+                .value("current", &v1_entity(&event.object, empty_on(EventAction::Delete, &event.data)))
+                .value("previous", &v1_entity(&event.object, previous))
+                .raw("matches_filters", "{\"current\":[]}");
+        }
+    }
+    body.raw("meta", &meta.end());
+    body.end()
+}
+
+/// A JSON object written as text, key by key, in the order given.
+struct JsonObject(String);
+
+impl JsonObject {
+    fn new() -> Self {
+        JsonObject(String::from("{"))
+    }
+
+    #[inline(never)]
+    fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        push_json_str(&mut self.0, key);
+        self.0.push(':');
+        self.0.push_str(json);
+        self
+    }
+
+    #[inline(never)]
+    fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        let mut v = String::with_capacity(value.len() + 2);
+        push_json_str(&mut v, value);
+        self.raw(key, &v)
+    }
+
+    /// A number written as a string, as v2 writes ids.
+    #[inline(never)]
+    fn id(&mut self, key: &str, value: u64) -> &mut Self {
+        self.raw(key, &format!("\"{value}\""))
+    }
+
+    #[inline(never)]
+    fn num(&mut self, key: &str, value: u64) -> &mut Self {
+        self.raw(key, &value.to_string())
+    }
+
+    #[inline(never)]
+    fn value(&mut self, key: &str, value: &Value) -> &mut Self {
+        self.raw(key, &value.to_string())
+    }
+
+    fn end(&mut self) -> String {
+        self.0.push('}');
+        std::mem::take(&mut self.0)
     }
 }
 
-/// v2's `meta.merged_from_id` (a merge's surviving object, on its change) or `merged_to_id` (the
-/// absorbed one, on its delete).
-fn with_merge_ids(action: EventAction, partner: Option<&str>, mut body: Value) -> Value {
-    let key = match action {
-        EventAction::Change => "merged_from_id",
-        EventAction::Delete => "merged_to_id",
-        _ => return body,
-    };
-    if let (Some(partner), Some(meta)) = (partner, body.get_mut("meta").and_then(Value::as_object_mut)) {
-        meta.insert(key.into(), Value::String(partner.into()));
-    }
-    body
+/// `s` as a JSON string, escaped by serde_json (its escaping is in every build already).
+fn push_json_str(out: &mut String, s: &str) {
+    out.push_str(&Value::String(s.to_owned()).to_string());
 }
 
 /// An entity in v1's shape, from v2's: custom fields as top-level keys named by their hash (each
 /// its `value`, a money field's currency beside it as `<hash>_currency`), and a `user` as an array
 /// of one with a numeric id (real-world fixture `delivery-v1-user-arrays`). `null` stays `null`.
 fn v1_entity(object: &str, entity: Value) -> Value {
-    let Value::Object(mut o) = entity else { return entity };
-    if let Some(Value::Object(fields)) = o.remove("custom_fields") {
-        for (hash, field) in fields {
-            let value = match &field {
-                Value::Object(f) => {
-                    if let Some(c) = f.get("currency") {
-                        o.insert(format!("{hash}_currency"), c.clone());
-                    }
-                    f.get("value").or_else(|| f.get("id")).cloned().unwrap_or(Value::Null)
+    let Value::Object(fields) = entity else { return entity };
+    // A new map rather than `remove`: BTreeMap removal is KBs of the JS package's code.
+    let mut o = serde_json::Map::new();
+    for (key, value) in fields {
+        match (key.as_str(), value) {
+            ("custom_fields", Value::Object(custom)) => {
+                for (hash, field) in custom {
+                    let value = match field {
+                        Value::Object(f) => {
+                            if let Some(c) = f.get("currency") {
+                                o.insert(format!("{hash}_currency"), c.clone());
+                            }
+                            f.get("value").or_else(|| f.get("id")).cloned().unwrap_or(Value::Null)
+                        }
+                        other => other,
+                    };
+                    o.insert(hash, value);
                 }
-                other => other.clone(),
-            };
-            o.insert(hash, value);
+            }
+            ("id", Value::String(id)) if object == "user" => {
+                o.insert(key, id.parse::<u64>().map(Value::from).unwrap_or(Value::String(id)));
+            }
+            (_, value) => {
+                o.insert(key, value);
+            }
         }
     }
-    if object != "user" {
-        return Value::Object(o);
+    match object {
+        "user" => Value::Array(vec![Value::Object(o)]),
+        _ => Value::Object(o),
     }
-    if let Some(id) = o.get("id").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok()) {
-        o.insert("id".into(), id.into());
-    }
-    Value::Array(vec![Value::Object(o)])
 }
 
 /// A v1 `previous` on a change: the whole former object, as Pipedrive sends it (not a diff):

@@ -203,7 +203,7 @@ pub fn plan_sync_with(current: &[RemoteWebhook], desired: &[DesiredWebhook], pol
     }
     let mut kept_by_slot: Vec<Option<WebhookId>> = vec![None; wanted.len()];
     let mut replaced: Vec<Option<WebhookId>> = vec![None; wanted.len()];
-    own.sort_by_key(|w| w.id);
+    crate::text::sort_small_by_key(&mut own, |w| w.id);
     for w in own {
         let id = w.id.expect("filtered");
         let key = Key {

@@ -3,6 +3,7 @@
 //! Every problem is reported at once, each with the field it belongs to, so a form can show them
 //! beside their fields.
 
+use crate::text::{clip, quoted};
 use crate::event::{is_known_object, version_with_object, EventAction, MERGEABLE_OBJECTS};
 use crate::policy::Policy;
 use crate::webhook::{PayloadVersion, UserId};
@@ -244,7 +245,7 @@ pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, Val
         Some(v) => {
             let parsed = PayloadVersion::parse(v);
             if parsed.is_none() {
-                err(Field::Version, Problem::InvalidVersion, format!("version must be \"1.0\" or \"2.0\", not {:?}", clip(v)));
+                err(Field::Version, Problem::InvalidVersion, format!("version must be \"1.0\" or \"2.0\", not {}", quoted(&clip(v))));
             }
             parsed
         }
@@ -254,20 +255,20 @@ pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, Val
     if object.is_empty() {
         err(Field::EventObject, Problem::Required, "event_object is required".into());
     } else if object.len() > 64 || !(object == "*" || object.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
-        err(Field::EventObject, Problem::InvalidObject, format!("{:?} is not an object name (letters, digits, _ or *)", clip(object)));
+        err(Field::EventObject, Problem::InvalidObject, format!("{} is not an object name (letters, digits, _ or *)", quoted(&clip(object))));
     } else if let Some(v) = version {
         if let Some(other) = version_with_object(object, v) {
             let defaulted = if input.version.is_none() { " (the default when version is omitted)" } else { "" };
             err(
                 Field::EventObject,
                 Problem::ObjectNotInVersion,
-                format!("{object:?} exists only in version {}, not {}{defaulted}; set version to {:?} or pick another object", other.as_str(), v.as_str(), other.as_str()),
+                format!("{} exists only in version {}, not {}{defaulted}; set version to \"{}\" or pick another object", quoted(object), other.as_str(), v.as_str(), other.as_str()),
             );
         } else if !is_known_object(object, v) {
             warnings.push(Warning {
                 field: Field::EventObject,
                 code: WarningCode::UnknownObject,
-                message: format!("{object:?} is not a documented {} object; Pipedrive may refuse it or never send it", v.as_str()),
+                message: format!("{} is not a documented {} object; Pipedrive may refuse it or never send it", quoted(object), v.as_str()),
             });
         }
     }
@@ -283,7 +284,7 @@ pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, Val
                     err(
                         Field::EventAction,
                         Problem::ActionNotForObject,
-                        format!("merged exists only for deal, person and organization, not {object:?}"),
+                        format!("merged exists only for deal, person and organization, not {}", quoted(object)),
                     );
                 }
                 action = Some(a);
@@ -293,7 +294,7 @@ pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, Val
                 err(
                     Field::EventAction,
                     Problem::UnknownAction,
-                    format!("{:?} is not a version {} action (use one of {})", clip(action_text), v.as_str(), words.join(", ")),
+                    format!("{} is not a version {} action (use one of {})", quoted(&clip(action_text)), v.as_str(), words.join(", ")),
                 );
             }
         }
@@ -335,7 +336,7 @@ pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, Val
     }
 
     if !errors.is_empty() {
-        errors.sort_by_key(|e| e.field);
+        crate::text::sort_small_by_key(&mut errors, |e| e.field);
         return Err(ValidationErrors(errors));
     }
     Ok(ValidWebhook {
@@ -352,14 +353,6 @@ pub fn validate(input: &NewWebhook, policy: &Policy) -> Result<ValidWebhook, Val
 }
 
 /// Shortens user input before quoting it in a message.
-fn clip(s: &str) -> String {
-    if s.chars().count() <= 40 {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    }
-}
-
 struct UrlInfo {
     plain_http: bool,
     not_public: bool,
@@ -386,7 +379,7 @@ fn check_url(url: &str, max_len: usize) -> Result<UrlInfo, (Problem, String)> {
     let plain_http = match scheme.to_ascii_lowercase().as_str() {
         "https" => false,
         "http" => true,
-        _ => return Err((Problem::UnsupportedScheme, format!("the URL must use https (or http), not {:?}", clip(scheme)))),
+        _ => return Err((Problem::UnsupportedScheme, format!("the URL must use https (or http), not {}", quoted(&clip(scheme))))),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
@@ -407,7 +400,7 @@ fn check_url(url: &str, max_len: usize) -> Result<UrlInfo, (Problem, String)> {
     let host = host.to_ascii_lowercase();
     let is_ipv6 = host.starts_with('[');
     if !is_ipv6 && !valid_hostname(&host) {
-        return Err((Problem::InvalidUrl, format!("{:?} is not a valid host name", clip(&host))));
+        return Err((Problem::InvalidUrl, format!("{} is not a valid host name", quoted(&clip(&host)))));
     }
     if host == "pipedrive.com" || host.ends_with(".pipedrive.com") {
         return Err((Problem::PipedriveHost, "Pipedrive refuses its own hosts as subscription URLs".into()));

@@ -698,5 +698,5 @@ fn describe_non_json(body: &[u8]) -> String {
         return "an HTML page instead of JSON".into();
     }
     let snippet: String = trimmed.chars().filter(|c| !c.is_control()).take(80).collect();
-    format!("not JSON: {snippet:?}")
+    format!("not JSON: {}", crate::text::quoted(&snippet))
 }

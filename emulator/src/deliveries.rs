@@ -6,7 +6,7 @@ use crate::state::Shared;
 use crate::world::{DeliveryRecord, Due, EventsFull};
 use pipedrive_webhooks::delivery::{Admission, Next, Response};
 use pipedrive_webhooks::emulator_api::LoggedDelivery;
-use pipedrive_webhooks::payload::{delivery_text, encode_delivery, Emitted};
+use pipedrive_webhooks::payload::{delivery_body, Emitted, EMULATOR_HOST};
 use pipedrive_webhooks::{EventAction, PayloadVersion, Webhook, WebhookId};
 use std::cmp::Reverse;
 use std::sync::Arc;
@@ -170,7 +170,7 @@ enum Sent {
 
 /// One real HTTP POST, its result through the delivery machine, and the retry it may schedule.
 async fn attempt(shared: Arc<Shared>, d: Due, webhook: Webhook, event: Arc<Emitted>, timeout: Duration) {
-    let body = delivery_text(&encode_delivery(&webhook, &event, d.attempt));
+    let body = delivery_body(&webhook, &event, d.attempt, EMULATOR_HOST);
     let headers = delivery_headers(webhook.http_auth_user.as_deref().map(|u| (u, webhook.http_auth_password.as_deref().unwrap_or(""))));
     let started = Instant::now();
     // Never into the emulator's own API (a webhook from before this check, in a state file):

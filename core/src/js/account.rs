@@ -145,7 +145,7 @@ impl JsAccount {
     pub fn matching(&self, action: &str, object: &str) -> Result<JsValue, JsValue> {
         let action = EventAction::parse(action, crate::PayloadVersion::V2)
             .or_else(|| EventAction::parse(action, crate::PayloadVersion::V1))
-            .ok_or_else(|| error("INVALID_INPUT", &format!("unknown action {action:?}"), Some("action")))?;
+            .ok_or_else(|| error("INVALID_INPUT", &format!("unknown action {}", crate::text::quoted(&action)), Some("action")))?;
         to_js(&self.inner.matching(action, object))
     }
 

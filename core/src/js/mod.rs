@@ -525,12 +525,13 @@ pub fn example_delivery(event: JsValue, version: JsValue, options: JsValue) -> R
     let event = event.as_string().ok_or_else(|| error("INVALID_INPUT", "event must be a string such as \"change.deal\"", Some("event")))?;
     let version = version_from(&version)?.ok_or_else(|| error("INVALID_INPUT", "version is required: \"1.0\" or \"2.0\"", Some("version")))?;
     let options: crate::catalog::ExampleOptions = if options.is_undefined() || options.is_null() { Default::default() } else { from_js(options, "options")? };
-    crate::catalog::example_delivery(&event, version, &options).map_err(|e| match e {
-        crate::catalog::ExampleError::UnknownEvent(u) => {
+    match crate::catalog::example_delivery(&event, version, &options) {
+        Ok(body) => Ok(body),
+        Err(crate::catalog::ExampleError::UnknownEvent(u)) => {
             let err = error("UNKNOWN_EVENT", &u.to_string(), Some("event"));
             convert::set(&err, "nearest", &u.nearest.into());
-            err
+            Err(err)
         }
-        other => error("INVALID_INPUT", &other.to_string(), Some("attempt")),
-    })
+        Err(other) => Err(error("INVALID_INPUT", &other.to_string(), Some("attempt"))),
+    }
 }

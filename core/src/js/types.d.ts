@@ -463,7 +463,7 @@ export interface ExampleOptions {
   webhookId?: number;
   /** Default 12. */
   companyId?: number;
-  /** The acting user; default 3. */
+  /** The user: who made the change, and whose app webhook it is; default 3. */
   userId?: number;
   /** 1–4 (R10); default 1. */
   attempt?: number;
