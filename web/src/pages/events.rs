@@ -24,49 +24,14 @@ pub fn entry_href(event: &str, version: PayloadVersion) -> String {
     with_query("/events", &[("event", event.into()), ("version", version.as_str().into())])
 }
 
-/// Compact JSON text indented for reading, keys in Pipedrive's order (Copy copies the compact text).
+/// Compact JSON text indented for reading by the browser's own `JSON` (keys keep Pipedrive's
+/// order: none is an integer); Copy copies the compact text. Unparsable text is shown as is.
 fn pretty(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() * 2);
-    let (mut depth, mut in_str, mut esc) = (0, false, false);
-    let line = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
-    };
-    let mut chars = json.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_str {
-            out.push(c);
-            (esc, in_str) = (!esc && c == '\\', esc || c != '"');
-            continue;
-        }
-        match c {
-            '{' | '[' => {
-                out.push(c);
-                match chars.next_if(|n| matches!(n, '}' | ']')) {
-                    Some(close) => out.push(close),
-                    None => {
-                        depth += 1;
-                        line(&mut out, depth);
-                    }
-                }
-            }
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                line(&mut out, depth);
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                line(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            c => {
-                in_str = c == '"';
-                out.push(c);
-            }
-        }
-    }
-    out
+    js_sys::JSON::parse(json)
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify_with_replacer_and_space(&v, &wasm_bindgen::JsValue::NULL, &2.into()).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| json.to_string())
 }
 
 /// Scrolls the open entry into view once it is drawn.
@@ -208,12 +173,12 @@ pub fn EventsPage() -> impl IntoView {
         }
     });
     let shown = Memo::new(move |_| {
-        let (o, a, v, q) = (object.get(), action.get(), version.get(), search.get().trim().to_lowercase());
+        let (o, a, v, q) = (object.get(), action.get(), version.get(), crate::rows::needle(&search.get()));
         (0..)
             .zip(events(None))
             .filter(|(_, e)| {
                 (o.is_empty() || e.object == o) && (a.is_empty() || e.action.as_str() == a) && (v.is_empty() || e.version.as_str() == v)
-                    && (q.is_empty() || [&e.event, &e.description].into_iter().chain(&e.notes).any(|t| t.to_lowercase().contains(&q)))
+                    && (q.is_empty() || [&e.event, &e.description].into_iter().chain(&e.notes).any(|t| crate::rows::lower(t).contains(&q)))
             })
             .map(|(i, _)| i)
             .collect::<Vec<u64>>()
