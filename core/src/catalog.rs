@@ -136,7 +136,8 @@ fn noun(object: &str) -> (&str, String) {
 
 fn description(action: EventAction, object: &str) -> String {
     let (one, many) = noun(object);
-    let article = if matches!(one.as_bytes().first(), Some(b'a' | b'e' | b'i' | b'o' | b'u')) { "An" } else { "A" };
+    // "An activity", "an organization"; "a user" (no object starts with a vowel sound spelled otherwise).
+    let article = if matches!(one.as_bytes().first(), Some(b'a' | b'e' | b'i' | b'o')) { "An" } else { "A" };
     match action.to_v2() {
         _ if action == EventAction::Merged => format!("Two {many} were merged: sent for the one that remains."),
         EventAction::Create => format!("{article} {one} was created."),
@@ -496,6 +497,11 @@ mod tests {
         assert_eq!(merged.counterpart.as_deref(), Some("change.deal"), "a v1 merge is a v2 change");
         assert_eq!(v1.iter().find(|e| e.event == "added.activityType").unwrap().counterpart, None);
         assert_eq!(v2.iter().find(|e| e.event == "create.lead").unwrap().counterpart, None);
+        let said = |name: &str| v2.iter().chain(&v1).find(|e| e.event == name).unwrap().description.clone();
+        assert_eq!(said("create.user"), "A user was created.");
+        assert_eq!(said("change.organization"), "An organization was changed.");
+        assert_eq!(said("merged.person"), "Two persons were merged: sent for the one that remains.");
+        assert_eq!(said("delete.activity"), "An activity was deleted.");
     }
 
     #[test]

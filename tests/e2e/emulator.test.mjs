@@ -88,3 +88,43 @@ test("the emulator's 422 at its limit shows beside the kept input", async () => 
     emu.stop();
   }
 });
+
+test("Events: Send to my receiver fires the emulator's trigger, and the receiver gets the catalog's body", async () => {
+  const http = await import("node:http");
+  const bodies = [];
+  const receiver = http.createServer((req, res) => {
+    let b = "";
+    req.on("data", (c) => (b += c));
+    req.on("end", () => {
+      bodies.push(b);
+      res.end("ok");
+    });
+  });
+  await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+  const emu = await startEmulator(seed(null));
+  const { page, errors } = await pageWithErrorLog(browser);
+  try {
+    const created = await fetch(`${emu.url}/v1/webhooks`, {
+      method: "POST",
+      headers: { authorization: "Bearer app-token", "content-type": "application/json" },
+      body: JSON.stringify({ subscription_url: `http://127.0.0.1:${receiver.address().port}/hook`, event_action: "updated", event_object: "deal", name: "v1 deals", version: "1.0" }),
+    });
+    assert.equal(created.status, 201);
+    await connect(page, emu.url);
+    await page.goto(`${panel.url}/events?event=change.deal&version=2.0`);
+    await page.getByTestId("event-detail").waitFor();
+    await page.getByTestId("send-event").click();
+    await page.getByText(/change\.deal reached 1 webhook\(s\)/).waitFor();
+    for (let i = 0; i < 100 && bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(bodies.length, 1, "one real delivery");
+    const body = JSON.parse(bodies[0]);
+    assert.equal(body.event, "updated.deal", "the v1 webhook gets the v1 body of the same event");
+    assert.ok(Array.isArray(body.matches_filters.current));
+    await page.screenshot({ path: screenshotPath("events-emulator-send"), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await emu.stop();
+    receiver.close();
+  }
+});
