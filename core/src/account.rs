@@ -383,8 +383,10 @@ impl Account {
             .values()
             .filter(|e| {
                 let w = &e.webhook;
-                EventAction::parse(&w.event_action, w.version)
-                    .is_some_and(|a| subscription_matches(a, &w.event_object, action, object))
+                // An object of the other version only (a lead for a v1 webhook, an activity type
+                // for a v2 one) never reaches a wildcard webhook: its version has no such events.
+                EventAction::parse(&w.event_action, w.version).is_some_and(|a| subscription_matches(a, &w.event_object, action, object))
+                    && crate::event::version_with_object(object, w.version).is_none()
             })
             .map(|e| e.webhook.id)
             .collect()

@@ -228,7 +228,8 @@ pub fn find(event: &str, version: Option<PayloadVersion>) -> Result<CatalogEntry
     if let Some((v, action, object)) = named(pairs(version)) {
         return Ok(entry(action, object, v));
     }
-    let lower = event.to_ascii_lowercase();
+    // At most 64 characters compared: `edit_distance` bounds its work, and a long name still gets a suggestion.
+    let lower: String = event.chars().take(64).collect::<String>().to_ascii_lowercase();
     let (mut nearest, mut best) = (String::new(), usize::MAX);
     for (_, a, o) in pairs(version) {
         let n = name(a, o);
@@ -239,14 +240,24 @@ pub fn find(event: &str, version: Option<PayloadVersion>) -> Result<CatalogEntry
     }
     let place = version.map(|v| format!(" in v{}", v.as_str())).unwrap_or_default();
     let elsewhere = version.and_then(|v| named(pairs(Some(other(v)))));
-    let (nearest, hint) = match (event.split_once('.'), elsewhere) {
-        (Some(("delete" | "deleted", "user")), _) => {
+    // An object of one version only (`lead`: v2; `activityType`: v1), named with any action word.
+    let (word, object) = event.split_once('.').unwrap_or((event, ""));
+    let only_in = [PayloadVersion::V1, PayloadVersion::V2].into_iter().find(|v| crate::event::version_with_object(object, other(*v)) == Some(*v));
+    let (nearest, hint) = match (word, elsewhere, only_in) {
+        ("delete" | "deleted", _, _) if object == "user" => {
             let change = if version == Some(PayloadVersion::V1) { "updated.user" } else { "change.user" };
             (change.to_string(), format!("{place}: Pipedrive never sends it (users are deactivated: {change} with active_flag false)"))
         }
-        (Some(_), Some((there, action, object))) => {
+        (_, _, Some(v)) if version != Some(v) => {
+            // The same action in v's words (`updated.lead` → `change.lead`), when v sends it.
+            let action = EventAction::parse(word, other(v)).or(EventAction::parse(word, v)).map(|a| a.in_version(v));
+            let there = action.map(|a| name(a, object)).filter(|n| pairs(Some(v)).iter().any(|(_, a, o)| &name(*a, o) == n)).unwrap_or(nearest);
+            let hint = format!("{place}: {object} events exist in v{} only; there it is \"{there}\"", v.as_str());
+            (there, hint)
+        }
+        (_, Some((there, action, object)), _) => {
             let here = other(there);
-            let name = if known_objects(here).contains(&object) { name(action.in_version(here), object) } else { nearest };
+            let name = name(action.in_version(here), object);
             let hint = format!("{place}: it is a v{} event; here it is \"{name}\"", there.as_str());
             (name, hint)
         }
@@ -512,7 +523,16 @@ mod tests {
         assert_eq!(wrong_version.nearest, "change.deal");
         let user = find("delete.user", None).unwrap_err();
         assert!(user.to_string().contains("never sends it"), "{user}");
-        assert!(find(&"x".repeat(10_000), None).unwrap_err().event.len() <= 80);
+        let long = find(&"x".repeat(10_000), None).unwrap_err();
+        assert!(long.event.len() <= 80 && !long.nearest.is_empty(), "a long name still gets a suggestion: {long}");
+        // One version's objects: said so, with the name there.
+        let lead = find("create.lead", Some(PayloadVersion::V1)).unwrap_err();
+        assert_eq!(lead.to_string(), "unknown event \"create.lead\" in v1.0: lead events exist in v2.0 only; there it is \"create.lead\"");
+        let lead_v1_word = find("updated.lead", None).unwrap_err();
+        assert_eq!((lead_v1_word.nearest.as_str(), lead_v1_word.hint.contains("v2.0 only")), ("change.lead", true));
+        let activity_type = find("added.activityType", Some(PayloadVersion::V2)).unwrap_err();
+        assert_eq!(activity_type.nearest, "added.activityType");
+        assert!(activity_type.hint.contains("activityType events exist in v1.0 only"), "{activity_type}");
         assert_eq!(
             example_delivery("change.deal", PayloadVersion::V2, &ExampleOptions { attempt: 5, ..ExampleOptions::default() }),
             Err(ExampleError::Attempt(5))

@@ -416,13 +416,22 @@ impl ReadJson for WebhookType {
 impl ReadJson for crate::catalog::ExampleOptions {
     fn read(v: &Value) -> Result<Self, ReadError> {
         let f = Fields::of(v)?;
+        // A misspelt option (`webhookID`, `retry`) is an error, not silently the default.
+        const KEYS: &str = "webhookId, companyId, userId, attempt, timestamp";
+        if let Some(k) = f.0.keys().find(|k| !KEYS.split(", ").any(|o| o == k.as_str())) {
+            return Err(ReadError::new(format!("is not an option (the options: {KEYS})")).in_key(k));
+        }
         let d = Self::default();
+        let timestamp: crate::Millis = f.or("timestamp", d.timestamp)?;
+        if timestamp < 0 {
+            return Err(ReadError::new("must be epoch milliseconds, from 0").in_key("timestamp"));
+        }
         Ok(Self {
             webhook_id: f.or("webhookId", d.webhook_id)?,
             company_id: f.or("companyId", d.company_id)?,
             user_id: f.or("userId", d.user_id)?,
             attempt: f.or("attempt", d.attempt)?,
-            timestamp: f.or("timestamp", d.timestamp)?,
+            timestamp,
         })
     }
 }

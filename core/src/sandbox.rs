@@ -217,8 +217,12 @@ impl Sandbox {
         let ids = self.account.matching(action, object);
         let event_id = self.next_event;
         self.next_event += 1;
-        let event = format!("{}.{object}", action.to_v2().as_str());
         for &id in &ids {
+            // Each webhook's log names the event in its version's words (`updated.deal` for v1), as
+            // the emulator's log does.
+            let version = self.account.entry(id).map_or(PayloadVersion::V2, |e| e.webhook.version);
+            let word = if action == EventAction::Merged && version == PayloadVersion::V1 { action } else { action.to_v2().in_version(version) };
+            let event = format!("{}.{object}", word.as_str());
             self.attempt(id, 1, self.clock, event_id, &event, false);
         }
         ids.len()
@@ -332,6 +336,27 @@ mod tests {
         s.advance(HOUR);
         assert!(s.log().any(|l| l.webhook_id == w.id && matches!(l.result, LogResult::Lost { .. })));
         assert_eq!(s.account.entry(w.id).unwrap().delivery.ban_counter, 0, "ban over, counter reset");
+    }
+
+    #[test]
+    fn each_log_line_names_the_event_in_its_webhooks_version_and_one_version_objects_stay_there() {
+        let mut s = Sandbox::seeded(1_000_000_000_000);
+        let me = s.caller(1);
+        let new = |action: &str, object: &str, v: &str| crate::NewWebhook::new("https://e.com/x", action, object, "n").with_version(v);
+        let v1 = s.account.create(&me, &new("*", "*", "1.0"), s.clock).unwrap().id;
+        let v2 = s.account.create(&me, &new("*", "*", "2.0"), s.clock).unwrap().id;
+        s.trigger(EventAction::Change, "deal");
+        let name = |s: &Sandbox, id| s.log().find(|l| l.webhook_id == id).map(|l| l.event.clone());
+        assert_eq!((name(&s, v1).as_deref(), name(&s, v2).as_deref()), (Some("updated.deal"), Some("change.deal")));
+        s.trigger(EventAction::Merged, "deal");
+        assert_eq!((name(&s, v1).as_deref(), name(&s, v2).as_deref()), (Some("merged.deal"), Some("change.deal")));
+        // A lead is a v2 object: a v1 wildcard webhook never gets it; an activity type the reverse.
+        let before = s.log().count();
+        s.trigger(EventAction::Create, "lead");
+        assert!(s.log().take(s.log().count() - before).all(|l| l.webhook_id != v1));
+        assert!(s.account.matching(EventAction::Create, "lead").contains(&v2));
+        assert!(!s.account.matching(EventAction::Added, "activityType").contains(&v2));
+        assert!(s.account.matching(EventAction::Added, "activityType").contains(&v1));
     }
 
     #[test]

@@ -102,7 +102,7 @@ async fn trigger(State(shared): State<Arc<Shared>>, headers: HeaderMap, bytes: B
         Ok(b) => b,
         Err(r) => return r,
     };
-    let entry = match pipedrive_webhooks::catalog::find(b.event.trim(), None) {
+    let entry = match pipedrive_webhooks::catalog::find(&b.event, None) {
         Ok(e) => e,
         Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"success": false, "error": e.to_string(), "nearest": e.nearest}))).into_response(),
     };

@@ -131,7 +131,7 @@ struct TriggerArgs {
 fn trigger_help() -> String {
     let mut out = String::from(
         "Exit codes: 0 triggered (even when no webhook subscribes to it); 1 the emulator could not be reached or \
-refused; 2 bad arguments or an unknown event.\n\nExample:\n  cargo xtask emulate -- trigger change.deal --base-url http://127.0.0.1:8700\n\nEvents:",
+refused; 2 bad arguments or an unknown event.\n\nExamples:\n  pipedrive-webhooks-emulator trigger change.deal --base-url http://127.0.0.1:8700\n  cargo xtask emulate -- trigger merged.person      (from this project's repository)\n\nEvents:",
     );
     for v in [pipedrive_webhooks::PayloadVersion::V2, pipedrive_webhooks::PayloadVersion::V1] {
         let names: Vec<String> = pipedrive_webhooks::catalog::events(Some(v)).into_iter().map(|e| e.event).collect();

@@ -138,9 +138,15 @@ async fn an_entry_shows_both_bodies_that_decode_to_it_and_copies_pipedrives_exac
     assert!(sub["subscription_url"].as_str().is_some_and(|u| u.starts_with("https://")));
     assert!(text_of(&root, "subscribe-v2").contains(r#""event_action": "change""#));
 
-    // The notes and the rules.
-    let notes = text_of(&root, "event-notes");
-    assert!(events(Some(PayloadVersion::V2)).iter().find(|e| e.event == "change.deal").unwrap().notes.iter().all(|n| notes.contains(n.as_str())));
+    assert_eq!(sub["name"].as_str(), Some("updated.deal to my app"), "name is required by Pipedrive");
+
+    // Each version's notes under its own body, and the rules.
+    for (id, event, version) in [("event-notes-v2", "change.deal", PayloadVersion::V2), ("event-notes-v1", "updated.deal", PayloadVersion::V1)] {
+        let notes = text_of(&root, id);
+        let expected = events(Some(version)).into_iter().find(|e| e.event == event).unwrap().notes;
+        assert!(expected.iter().all(|n| notes.contains(n.as_str())), "{event}: {notes}");
+    }
+    assert!(!text_of(&root, "event-notes-v2").contains("timestamp_micro"), "v1's notes stay in the v1 column");
     let rules = text_of(&root, "event-rules");
     for r in ["R9", "R10", "R12", "R13", "R14", "10 s", "3 s, 30 s and 150 s", "72 h"] {
         assert!(rules.contains(r), "{r} in {rules}");
@@ -174,7 +180,8 @@ async fn send_to_my_receiver_in_the_sandbox_logs_deliveries() {
     let logged = || {
         let stored = web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("pw.sandbox").unwrap().unwrap();
         let s: Sandbox = serde_json::from_str(&stored).unwrap();
-        s.log().filter(|l| l.event == "change.deal").count()
+        // Each webhook's line names the event in its version's words.
+        s.log().filter(|l| l.event == "change.deal" || l.event == "updated.deal").count()
     };
     let before = logged();
     click(&root, "send-event");
@@ -185,7 +192,7 @@ async fn send_to_my_receiver_in_the_sandbox_logs_deliveries() {
     settle().await;
     assert_eq!(location(), "/deliveries");
     let table = text_of(&root, "deliveries-table");
-    assert!(table.matches("change.deal").count() >= expected, "{table}");
+    assert!(table.matches("change.deal").count() + table.matches("updated.deal").count() >= expected, "{table}");
 }
 
 #[wasm_bindgen_test]
@@ -200,6 +207,13 @@ async fn the_new_webhook_form_links_a_pair_to_its_entry() {
     choose(&root, "input-event_object", "*");
     settle().await;
     assert!(find(&root, "event-link").is_none(), "no link for *");
+    // A pair Pipedrive accepts but never sends is said.
+    choose(&root, "input-event_action", "delete");
+    choose(&root, "input-event_object", "user");
+    settle().await;
+    assert!(find(&root, "event-link").is_none());
+    assert!(text_of(&root, "event-never-sent").contains("Pipedrive never sends it"), "{}", text_of(&root, "event-never-sent"));
+    choose(&root, "input-event_action", "change");
     choose(&root, "input-event_object", "person");
     click(&root, "version-1");
     settle().await;

@@ -114,7 +114,8 @@ test("Events: Send to my receiver fires the emulator's trigger, and the receiver
     await page.goto(`${panel.url}/events?event=change.deal&version=2.0`);
     await page.getByTestId("event-detail").waitFor();
     await page.getByTestId("send-event").click();
-    await page.getByText(/change\.deal reached 1 webhook\(s\)/).waitFor();
+    await page.getByTestId("send-result").getByText(/change\.deal reached 1 webhook\(s\)/).waitFor();
+    assert.match(await page.getByTestId("toast").innerText(), /change\.deal reached 1 webhook\(s\)/, "said in the live region too");
     for (let i = 0; i < 100 && bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(bodies.length, 1, "one real delivery");
     const body = JSON.parse(bodies[0]);

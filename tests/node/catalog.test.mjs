@@ -79,6 +79,11 @@ test("exampleDelivery refuses what Pipedrive never sends, naming the nearest eve
   assert.throws(() => pw.exampleDelivery("change.deal"), (e) => e.code === "INVALID_INPUT" && e.field === "version");
   assert.throws(() => pw.exampleDelivery(42, "2.0"), (e) => e.code === "INVALID_INPUT" && e.field === "event");
   assert.throws(() => pw.exampleDelivery("change.deal", "2.0", { attempt: "two" }), (e) => e.code === "INVALID_INPUT");
+  assert.throws(() => pw.exampleDelivery("change.deal", "2.0", { webhookID: 9 }), (e) => e.code === "INVALID_INPUT" && e.field === "webhookID" && /not an option/.test(e.message));
+  assert.throws(() => pw.exampleDelivery("change.deal", "2.0", { timestamp: -1500 }), (e) => e.code === "INVALID_INPUT" && e.field === "timestamp");
+  // One version's objects: said so, with the name they have there.
+  assert.throws(() => pw.exampleDelivery("create.lead", "1.0"), (e) => e.code === "UNKNOWN_EVENT" && e.nearest === "create.lead" && /lead events exist in v2.0 only/.test(e.message));
+  assert.throws(() => pw.exampleDelivery("x".repeat(500), "2.0"), (e) => e.code === "UNKNOWN_EVENT" && e.nearest.length > 0);
 });
 
 test("the ES module entry exports the catalog too", async () => {
@@ -105,7 +110,7 @@ test("CLI: events prints a table or the entries as JSON", () => {
 test("CLI: example prints the body to pipe, in the version its name belongs to", () => {
   const v2 = run("example", "change.deal");
   assert.equal(v2.status, 0, v2.stderr);
-  assert.equal(v2.stdout, pw.exampleDelivery("change.deal", "2.0") + "\n");
+  assert.equal(v2.stdout, pw.exampleDelivery("change.deal", "2.0"), "piped: exactly the body, no newline added");
   const v1 = run("example", "updated.user", "--attempt", "3");
   assert.equal(v1.status, 0, v1.stderr);
   const d = pw.decodeDelivery(v1.stdout);

@@ -72,6 +72,7 @@ const v1Events: CatalogEntry[] = events("1.0");
 const counterpart: string | null = events()[0].counterpart;
 const body: string = exampleDelivery("change.deal", "2.0", { attempt: 2 });
 const plain: string = exampleDelivery(v1Events[0].event, v1Events[0].version);
+try { exampleDelivery("chnage.deal", "2.0"); } catch (e) { const err = e as PipedriveWebhooksError; if (err.code === "UNKNOWN_EVENT") { const n: string | undefined = err.nearest; void n; } }
 export { created, deleted, failing, valid, plan, stageChanged, acct, counterpart, body, plain };
 `);
     files.push("consumer.mts");

@@ -35,7 +35,8 @@ commands:
   example ACTION.OBJECT [--version 1.0|2.0] [--attempt 1-4]
       Prints the body Pipedrive would POST for that event (compact JSON, one line), to pipe into
       curl or save as a test fixture. The version follows from the name (updated.deal is 1.0,
-      change.deal 2.0); --version checks it. An unknown event names the nearest one.
+      change.deal 2.0); --version checks it. An unknown event names the nearest one. Piped, the
+      output is exactly the body's bytes (no newline added).
   serve [--port 8080] [--dist DIR] [--pipedrive-upstream URL]
       The local companion: serves the admin panel on http://127.0.0.1:PORT and relays its live calls
       to Pipedrive from the same origin, so no CORS preflight is needed and every answer header
@@ -53,8 +54,8 @@ options:
   --prune                 also delete your app's own webhooks that are not in DESIRED.json
   --yes                   apply deletions without asking
   --dry-run               sync: plan and report, send no write request
-  --json                  machine-readable output (list, plan, sync); credentials always "(set)"
-  --version               the package's version
+  --json                  machine-readable output (list, plan, sync, events); credentials always "(set)"
+  --version               the package's version (events, example: --version 1.0|2.0, a payload version)
   -h, --help              this text
 
 serve options:
@@ -257,7 +258,9 @@ function catalog(argv) {
   if (!Number.isInteger(attempt) || attempt < 1 || attempt > 4) fail(`--attempt takes 1 to 4 (R10: the first attempt and three retries), got ${JSON.stringify(values.attempt)}`);
   // The version the name belongs to, unless --version says which (then a mismatch is explained).
   const own = pw.events().find((e) => e.event === event)?.version ?? (/^(added|updated|merged|deleted)\./.test(event) ? "1.0" : "2.0");
-  console.log(pw.exampleDelivery(event, version ?? own, { attempt }));
+  const body = pw.exampleDelivery(event, version ?? own, { attempt });
+  // Piped: exactly the bytes Pipedrive sends (no newline added); on a terminal, a newline after it.
+  process.stdout.write(process.stdout.isTTY ? `${body}\n` : body);
   return 0;
 }
 

@@ -299,11 +299,13 @@ export interface RateLimit {
 
 export type ErrorCode =
   | "INVALID_INPUT" | "INVALID_FIELD" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "LIMIT_REACHED"
-  | "RATE_LIMITED" | "SERVER_ERROR" | "UNEXPECTED_RESPONSE" | "NOT_JSON" | "NOT_AN_OBJECT" | "UNKNOWN_FORMAT" | "INTERNAL";
+  | "RATE_LIMITED" | "SERVER_ERROR" | "UNEXPECTED_RESPONSE" | "NOT_JSON" | "NOT_AN_OBJECT" | "UNKNOWN_FORMAT" | "UNKNOWN_EVENT" | "INTERNAL";
 
 /** Every function throws this: an `Error` with a stable `code`. */
 export interface PipedriveWebhooksError extends Error {
   code: ErrorCode;
+  /** `UNKNOWN_EVENT` (`exampleDelivery`): the closest event that exists, to suggest. */
+  nearest?: string;
   /** The form field (`INVALID_FIELD`), or the path to a bad input value (`INVALID_INPUT`: `webhooks[0].traffic.intervalMs`). */
   field?: string;
   status?: number;

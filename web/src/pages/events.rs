@@ -52,7 +52,7 @@ fn rule_lines(panel: Panel) -> [String; 5] {
     let d = p.retry_delays_ms.map(|ms| ms / SECOND);
     [
         format!("R9: delivered only on a 2xx answer within {} s.", p.timeout_ms / SECOND),
-        format!("R10: a failure is retried after {} s, {} s and {} s; then the event is lost.", d[0], d[1], d[2]),
+        format!("R10: a failure is retried after {} s, {} s and {} s; after that, one failed delivery.", d[0], d[1], d[2]),
         format!("R11, R12: {} failed first attempts ban the webhook for {} min (events meanwhile are lost).", p.ban_threshold, p.ban_duration_ms / MINUTE),
         format!("R13: deleted after {} h without a successful delivery.", p.deletion_after_ms / (60 * MINUTE)),
         "R14: Basic auth, when set, comes with every delivery.".into(),
@@ -64,12 +64,13 @@ fn body(e: &CatalogEntry) -> String {
     example_delivery(&e.event, e.version, &ExampleOptions::default()).unwrap_or_else(|err| err.to_string())
 }
 
-/// The subscription body to POST for `e`, in its version's words.
+/// The subscription body to POST for `e`, in its version's words (`name` is required since 2025).
 fn subscription(e: &CatalogEntry) -> String {
     format!(
-        r#"{{"subscription_url": "https://hooks.yourapp.example/pipedrive", "event_action": "{}", "event_object": "{}", "version": "{}"}}"#,
+        r#"{{"subscription_url": "https://hooks.yourapp.example/pipedrive", "event_action": "{}", "event_object": "{}", "name": "{} to my app", "version": "{}"}}"#,
         e.action.as_str(),
         e.object,
+        e.event,
         e.version.as_str()
     )
 }
@@ -79,22 +80,30 @@ fn short(v: PayloadVersion) -> &'static str {
     &v.as_str()[..1]
 }
 
-/// One version's column: the subscription body and the example delivery (each with Copy), or why
-/// there is none. `i` is the entry's index in the catalog.
+/// One version's column: the subscription body and the example delivery (each with Copy) and the
+/// shape notes of that version, or why there is none. `i` is the entry's index in the catalog.
 fn column(h: &mut String, v: PayloadVersion, entry: Option<(usize, &CatalogEntry)>) {
     let (n, s) = (v.as_str(), short(v));
     let Some((i, e)) = entry else {
         let _ = write!(h, r#"<section><h2>v{n}</h2><p class="muted" data-testid="body-v{s}">Pipedrive sends no v{n} version of this event.</p></section>"#);
         return;
     };
-    let _ = write!(h, r#"<section><h2>v{n}: {}</h2><p class="col-head">Subscribe (POST /v1/webhooks)<button class="btn small" data-copy="s{i}" data-testid="copy-subscribe-v{s}">Copy</button></p><pre data-testid="subscribe-v{s}">"#, e.event);
-    text(subscription(e), h);
+    let _ = write!(h, r#"<section><h2>v{n}: {}</h2><p class="col-head">Subscribe (POST /v1/webhooks)<button class="btn small" data-copy="s{i}" data-testid="copy-subscribe-v{s}">Copy</button></p><pre tabindex="0" aria-label="v{n} subscription body" data-testid="subscribe-v{s}">"#, e.event);
+    text(pretty(&subscription(e)), h);
     let _ = write!(h, r#"</pre><p class="col-head">Example delivery<button class="btn small" data-copy="b{i}" data-testid="copy-body-v{s}">Copy</button></p><pre tabindex="0" aria-label="v{n} example delivery" data-testid="body-v{s}">"#);
     text(pretty(&body(e)), h);
-    h.push_str("</pre></section>");
+    h.push_str(r#"</pre><h3>Shape notes</h3><ul data-testid="event-notes-v"#);
+    h.push_str(s);
+    h.push_str(r#"">"#);
+    for n in &e.notes {
+        h.push_str("<li>");
+        text(n, h);
+        h.push_str("</li>");
+    }
+    h.push_str("</ul></section>");
 }
 
-/// The open entry `i`: description, counterpart, both versions, notes, rules, and Send.
+/// The open entry `i`: description, counterpart, both versions (with their notes), rules, and Send.
 fn detail(h: &mut String, all: &[CatalogEntry], i: usize, panel: Panel, sent: Option<String>) {
     let e = &all[i];
     let other = e.counterpart.as_ref().and_then(|c| all.iter().position(|o| &o.event == c && o.version != e.version));
@@ -107,19 +116,13 @@ fn detail(h: &mut String, all: &[CatalogEntry], i: usize, panel: Panel, sent: Op
     let pair = |v| if e.version == v { Some((i, e)) } else { other.map(|j| (j, &all[j])) };
     column(h, PayloadVersion::V2, pair(PayloadVersion::V2));
     column(h, PayloadVersion::V1, pair(PayloadVersion::V1));
-    h.push_str(r#"</div><div class="event-cols"><section><h2>Shape notes</h2><ul data-testid="event-notes">"#);
-    for n in &e.notes {
-        h.push_str("<li>");
-        text(n, h);
-        h.push_str("</li>");
-    }
-    h.push_str(r#"</ul></section><section><h2>Rules every delivery runs under</h2><ul data-testid="event-rules">"#);
+    h.push_str(r#"</div><section><h2>Rules every delivery runs under</h2><ul data-testid="event-rules">"#);
     for r in rule_lines(panel) {
         h.push_str("<li>");
         rule_html(&r, h);
         h.push_str("</li>");
     }
-    h.push_str(r#"</ul><a href="/rules">All the rules</a></section></div><div class="toolbar">"#);
+    h.push_str(r#"</ul><a href="/rules">All the rules</a></section><div class="toolbar">"#);
     if panel.is_sandbox() || panel.is_emulator() {
         let _ = write!(h, r#"<button class="btn primary" data-send="{i}" data-testid="send-event">Send to my receiver</button>"#);
     } else {
@@ -199,24 +202,30 @@ pub fn EventsPage() -> impl IntoView {
     let actions = options_html("All", catalog.iter().map(|e| e.action.as_str().to_string()));
     let versions = options_html("Both", ["2.0", "1.0"].map(String::from).into_iter());
 
+    // The answer shows beside the button and, for screen readers, in the toast (a live region):
+    // the list is redrawn as HTML text, which a reader does not announce.
+    let say = move |t: String| {
+        panel.notify(t.trim_end_matches(": see ").to_string());
+        sent.set(Some(t));
+    };
     let send = move |e: CatalogEntry| {
         if panel.is_sandbox() {
             let mut reached = 0;
             panel.sandbox.update(|s| reached = s.trigger(e.action, &e.object));
-            sent.set(Some(format!("{} reached {reached} webhook(s): see ", e.event)));
+            say(format!("{} reached {reached} webhook(s): see ", e.event));
             return;
         }
         let Some(url) = panel.live_connection().and_then(|c| control_url(&c.base_url, "trigger")) else { return };
         let body = format!(r#"{{"event":"{}"}}"#, e.event);
         leptos::task::spawn_local(async move {
-            sent.set(Some(match crate::live::post_json(&url, body).await {
+            say(match crate::live::post_json(&url, body).await {
                 Some((200..=299, b)) => {
                     let n = serde_json::from_slice::<serde_json::Value>(&b).ok().and_then(|v| v["webhooks"].as_array().map(Vec::len)).unwrap_or(0);
                     format!("{} reached {n} webhook(s): see ", e.event)
                 }
                 Some((status, b)) => format!("The emulator refused it (HTTP {status}): {}", crate::live::error_text(&b)),
                 None => "The emulator did not answer.".into(),
-            }));
+            });
         });
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {

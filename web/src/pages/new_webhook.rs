@@ -207,9 +207,12 @@ pub fn NewWebhookPage() -> impl IntoView {
                     // The pair's entry in the catalog (none for `*` or a pair Pipedrive never sends).
                     {move || {
                         let (event, v) = (format!("{}.{}", action.get(), object.get()), versions());
-                        pipedrive_webhooks::catalog::find(&event, Some(v)).is_ok().then(|| view! {
-                            <small><a href=crate::pages::events::entry_href(&event, v) data-testid="event-link">"Its example bodies"</a></small>
-                        })
+                        // A pair Pipedrive accepts but never sends (delete.user) is said, not just left unlinked.
+                        match pipedrive_webhooks::catalog::find(&event, Some(v)) {
+                            Ok(_) => Some(view! { <small><a href=crate::pages::events::entry_href(&event, v) data-testid="event-link">"Its example bodies"</a></small> }.into_any()),
+                            Err(e) if e.hint.contains("never sends") => Some(view! { <small class="muted" data-testid="event-never-sent">{e.hint.trim_start_matches(&format!(" in v{}", v.as_str())).trim_start_matches(": ").to_string()}</small> }.into_any()),
+                            Err(_) => None,
+                        }
                     }}
                 </div>
             </div>
