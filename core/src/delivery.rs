@@ -220,7 +220,7 @@ impl DeliveryState {
     /// Applies what time alone does up to `now`: a ban ends at its instant, with the counter back
     /// to 0 (R12); the webhook is deleted at exactly `failing_since + 72 h` (R13). At equal times the
     /// ban ends first.
-    #[inline(always)]
+    #[inline]
     pub fn tick(&mut self, p: &Policy, now: Millis) -> TickOutcome {
         let mut out = TickOutcome::default();
         if self.deleted_at.is_some() {
@@ -243,7 +243,7 @@ impl DeliveryState {
     }
 
     /// Whether an attempt may start at `now` (an event's first attempt or a retry that fell due).
-    #[inline(always)]
+    #[inline]
     pub fn admit(&mut self, p: &Policy, now: Millis) -> (Admission, TickOutcome) {
         let tick = self.tick(p, now);
         let admission = if let Some(deleted_at) = self.deleted_at {
@@ -265,7 +265,7 @@ impl DeliveryState {
     /// successful delivery for 3 days). The result of an attempt ending after the webhook's deletion
     /// changes nothing (`after_deletion`). The last attempt's time and status are recorded, as
     /// Pipedrive's `last_delivery_time` would be.
-    #[inline(always)]
+    #[inline]
     pub fn attempt_ended(&mut self, p: &Policy, attempt: u8, start: Millis, response: Response) -> AttemptOutcome {
         let (end, status, timed_out) = response.resolve(p, start);
         let success = matches!(status, Some(200..=299));
